@@ -1,0 +1,211 @@
+"""The vocabulary every stage speaks: sources, fetched items, events, subscribers, deliveries.
+
+All are dataclasses; datetimes are always timezone-aware (UTC unless a source says otherwise,
+Chinese sources keep +08:00). Storage turns them into documents and back; nothing else sees dicts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping
+
+UTC = timezone.utc
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+TOPICS = ("tariff", "export_control")
+AUTHORITIES = ("official", "news")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One catalog entry: where to look and how to read it."""
+
+    id: str
+    name: str
+    kind: str
+    url: str
+    authority: str = "news"
+    country: str = ""
+    lang: str = "en"
+    every: timedelta = timedelta(minutes=15)
+    enabled: bool = True
+    select: Mapping[str, str] = field(default_factory=dict)
+    # Optional: only keep items whose title matches this regular expression (e.g. CSMS bulletins).
+    title_filter: str = ""
+    # Optional: the page that link resolution should use instead of `url` (the MOFCOM API answers
+    # with root-relative links of the www site).
+    base_url: str = ""
+    note: str = ""
+
+    @property
+    def is_official(self) -> bool:
+        return self.authority == "official"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry as a source published it, before any understanding."""
+
+    source_id: str
+    key: str                     # stable per-source identity: guid, document number, canonical URL
+    title: str
+    url: str
+    published_at: datetime | None = None   # aware; None when the source gives no date
+    published_raw: str = ""                # the date label exactly as the source wrote it
+    summary: str = ""
+    lang: str = "en"
+    doc_number: str | None = None          # e.g. Federal Register "2026-17231", 商务部公告2025年第61号
+    extra: Mapping[str, Any] = field(default_factory=dict)  # kind-specific: type, agencies, pdf_url …
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """Why a fetch or parse gave no items. `kind` is one of FetchError.KINDS."""
+
+    KINDS = ("timeout", "network", "http_4xx", "http_5xx", "rate_limited", "too_large",
+             "parse", "empty", "structure_changed")
+
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one conditional GET produced: a body, "not modified", or an error value."""
+
+    url: str
+    status: int | None = None
+    body: bytes = b""
+    content_type: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    error: FetchError | None = None
+    retry_after: float | None = None   # seconds, from a Retry-After header
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What TradeWatch remembers about a source between passes."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_check: datetime | None = None
+    last_success: datetime | None = None
+    last_new_item: datetime | None = None
+    last_error: str | None = None        # "kind: message"
+    last_error_at: datetime | None = None
+    failing_since: datetime | None = None
+    consecutive_failures: int = 0
+    next_due: datetime | None = None
+    last_item_count: int = 0             # items parsed on the last successful non-304 pass
+    baseline_done: bool = False          # first pass stored as a baseline, not alerted
+
+    @property
+    def is_failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+@dataclass(frozen=True)
+class Report:
+    """One outlet's item merged into an event."""
+
+    source_id: str
+    source_name: str
+    title: str
+    url: str
+    seen_at: datetime
+    authority: str = "news"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One real-world announcement, however many items reported it."""
+
+    id: str
+    title: str
+    url: str
+    source_id: str
+    source_name: str
+    authority: str
+    lang: str
+    topics: tuple[str, ...]
+    countries: tuple[str, ...] = ()
+    rates: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    doc_number: str | None = None
+    published_at: datetime | None = None
+    first_seen_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    summary: str = ""
+    reports: tuple[Report, ...] = ()
+    # Understanding kept for dedupe and explanations.
+    actors: tuple[str, ...] = ()         # countries that act
+    targets: tuple[str, ...] = ()        # countries targeted
+    keys: tuple[str, ...] = ()           # stable keys: doc numbers, canonical URLs, guids
+    effective_on: str | None = None      # ISO date when stated
+    reasons: tuple[str, ...] = ()        # which rules matched
+    updated_at: datetime | None = None   # last time a report joined
+    alert: bool = True                   # False for events stored from a first-start baseline
+
+    @property
+    def when(self) -> datetime:
+        return self.published_at or self.first_seen_at
+
+    def with_report(self, report: Report, now: datetime) -> "Event":
+        return replace(self, reports=self.reports + (report,), updated_at=now)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A chat that receives alerts, with its filters."""
+
+    chat_id: int | str
+    chat_type: str = "private"           # private | group | supergroup | channel
+    active: bool = True
+    topics: tuple[str, ...] = TOPICS     # which topics to receive
+    countries: tuple[str, ...] = ()      # empty = all countries
+    official_only: bool = False
+    muted_until: datetime | None = None
+    created_at: datetime | None = None
+    deactivated_reason: str | None = None
+    title: str = ""                      # user or chat name, for /stats
+
+    def is_muted(self, now: datetime) -> bool:
+        return self.muted_until is not None and self.muted_until > now
+
+    def wants(self, event: Event, now: datetime) -> bool:
+        """Whether this subscriber's filters accept the event right now."""
+        if not self.active or self.is_muted(now):
+            return False
+        if not set(event.topics) & set(self.topics):
+            return False
+        if self.official_only and event.authority != "official":
+            return False
+        if self.countries and not set(self.countries) & set(event.countries):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One (event, chat) delivery in the outbox."""
+
+    event_id: str
+    chat_id: int | str
+    status: str = "pending"              # pending | sent | failed | skipped
+    message_id: int | None = None
+    attempts: int = 0
+    queued_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str | None = None
+    edited_reports: int = 0              # how many reports the sent message shows
