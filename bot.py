@@ -1,0 +1,176 @@
+"""TradeWatch's composition root and command line.
+
+settings → storage → HTTP fetcher → (Telegram Application with handlers, delivery and the
+JobQueue) → run. Nothing else wires things together. Commands:
+
+    python bot.py run                 the service: Telegram bot with a token, console mode without
+    python bot.py once [--json]       one pass over every enabled source now, print new events
+    python bot.py sources [--check]   list the catalog; --check fetches each source once
+    python bot.py replay FILE.jsonl   classify and dedupe recorded items, one JSON line per item
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from tradewatch.errors import ConfigError, StorageError
+from tradewatch.settings import Settings, load_settings
+
+log = logging.getLogger("tradewatch")
+DB_FILE = "tradewatch.json"
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S", stream=sys.stderr)
+    # httpx logs every request URL at INFO, and the Bot API URL contains the token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def open_services(settings: Settings, *, with_fetcher: bool = True):
+    """Build the shared services: catalog, store and fetcher. Raises ConfigError / StorageError."""
+    from storage import open_store
+    from tradewatch.catalog import load_catalog
+    from tradewatch.services import Services
+
+    sources = load_catalog(settings.sources_file)
+    store = open_store(Path(settings.data_dir) / DB_FILE)
+    fetcher = None
+    if with_fetcher:
+        from tradewatch.fetch import Fetcher
+        fetcher = Fetcher.from_settings(settings)
+    return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
+
+
+async def close_services(services) -> None:
+    if services.fetcher is not None:
+        await services.fetcher.aclose()
+    services.store.close()
+
+
+def build_application(services):
+    """The Telegram Application: HTML defaults, no link previews, handlers, delivery, jobs."""
+    from telegram import LinkPreviewOptions
+    from telegram.constants import ParseMode
+    from telegram.ext import Application, Defaults
+
+    import handlers
+    from tradewatch import jobs
+    from tradewatch.deliver import Deliverer
+
+    settings = services.settings
+    api = settings.telegram_api_url
+    defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
+    app = (Application.builder().token(settings.telegram_bot_token)
+           .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
+           .defaults(defaults).concurrent_updates(False)
+           .post_init(_post_init).post_shutdown(_post_shutdown).build())
+    app.bot_data["services"] = services
+    app.bot_data["deliverer"] = Deliverer(app.bot, services)
+    app.bot_data["jobs"] = jobs
+    handlers.register(app)
+    return app
+
+
+async def _post_init(app) -> None:
+    from handlers import COMMANDS
+
+    services = app.bot_data["services"]
+    services.bot_username = app.bot.username or ""
+    await app.bot.set_my_commands(COMMANDS)
+    deliverer = app.bot_data["deliverer"]
+    problem = await deliverer.check_channel()
+    if problem:
+        log.error("channel: %s", problem)
+        print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
+    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify)
+    app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
+
+
+async def _post_shutdown(app) -> None:
+    await close_services(app.bot_data["services"])
+
+
+def cmd_run(settings: Settings) -> int:
+    services = open_services(settings)
+    if settings.console_mode:
+        from tradewatch import console
+        return asyncio.run(console.run_forever(services))
+    return _run_telegram(services)
+
+
+def _run_telegram(services) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    app = build_application(services)
+    try:
+        app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=3,
+                        drop_pending_updates=False, close_loop=False)
+    except InvalidToken:
+        print("TradeWatch: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check the token "
+              "from @BotFather and TELEGRAM_API_URL.", file=sys.stderr)
+        services.store.close()
+        return 2
+    except NetworkError as exc:
+        print(f"TradeWatch: cannot reach the Telegram Bot API at {services.settings.telegram_api_url}: "
+              f"{exc}", file=sys.stderr)
+        services.store.close()
+        return 1
+    return 0
+
+
+def cmd_once(settings: Settings, as_json: bool) -> int:
+    from tradewatch import console
+    services = open_services(settings)
+    return asyncio.run(console.run_once(services, as_json=as_json))
+
+
+def cmd_sources(settings: Settings, check: bool) -> int:
+    from tradewatch import console
+    services = open_services(settings, with_fetcher=check)
+    return asyncio.run(console.list_sources(services, check=check))
+
+
+def cmd_replay(path: str) -> int:
+    from tradewatch import replay
+    return replay.main(path, sys.stdout, sys.stderr)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bot.py", description="TradeWatch: tariff and export-control alerts.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the service (Telegram with a token, console mode without)")
+    once = sub.add_parser("once", help="one pass over every enabled source now; print new events")
+    once.add_argument("--json", action="store_true", help="one JSON object per line")
+    sources = sub.add_parser("sources", help="list the sources catalog")
+    sources.add_argument("--check", action="store_true", help="fetch each source once and report")
+    replay = sub.add_parser("replay", help="classify and dedupe recorded items (JSONL)")
+    replay.add_argument("file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "replay":
+        return cmd_replay(args.file)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level)
+        if args.command == "run":
+            return cmd_run(settings)
+        if args.command == "once":
+            return cmd_once(settings, args.json)
+        return cmd_sources(settings, args.check)
+    except (ConfigError, StorageError) as exc:
+        print(f"TradeWatch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
