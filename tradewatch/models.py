@@ -156,6 +156,7 @@ class Event:
     reasons: tuple[str, ...] = ()        # which rules matched
     updated_at: datetime | None = None   # last time a report joined
     alert: bool = True                   # False for events stored from a first-start baseline
+    notified: bool = False               # handed to delivery (its outbox owns it from then on)
 
     @property
     def when(self) -> datetime:

@@ -39,7 +39,7 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("HTTP_TIMEOUT", "20", "Seconds to wait for a source to connect and to answer."),
     Spec("HTTP_MAX_BYTES", "8000000", "Largest response body accepted from a source, in bytes."),
     Spec("HTTP_PER_HOST", "2", "How many requests may run at once against one host."),
-    Spec("HTTP_USER_AGENT", "TradeWatch/0.1 (+https://github.com/tradewatch; trade-policy alerts)",
+    Spec("HTTP_USER_AGENT", "TradeWatch/0.1 (trade-policy alert service)",
          "User-Agent sent to every source."),
     Spec("BACKOFF_MAX_MINUTES", "360", "Longest wait before retrying a failing source."),
     Spec("TW_RATE_OVERALL", "30", "Telegram messages per second, all chats together (30 is Telegram's free limit)."),
@@ -63,7 +63,7 @@ class Settings:
     http_timeout: float = 20.0
     http_max_bytes: int = 8_000_000
     http_per_host: int = 2
-    http_user_agent: str = "TradeWatch/0.1"
+    http_user_agent: str = "TradeWatch/0.1 (trade-policy alert service)"
     backoff_max_minutes: float = 360.0
     tw_rate_overall: float = 30.0
     tw_rate_group: float = 20.0
