@@ -1,0 +1,105 @@
+"""Timed work: each enabled source polled at its interval, hand-offs to delivery, housekeeping.
+
+`Watch` runs one source pass and hands its events to a notifier (Telegram delivery or the
+console), reporting a source's failure once when it starts failing and once when it recovers.
+`schedule_all` puts the passes on PTB's JobQueue (APScheduler on the asyncio loop): one repeating
+job per source, never two runs of one source at once. Console mode schedules the same `Watch`
+on a bare APScheduler (see console.py).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from tradewatch.models import Event, Source
+from tradewatch.pipeline import PassResult, Pipeline
+from tradewatch.services import Services
+
+log = logging.getLogger(__name__)
+Notify = Callable[[list[Event], list[Event]], Awaitable[None]]
+Report = Callable[[str], None]
+HOUSEKEEPING_EVERY = timedelta(hours=6)
+UNNOTIFIED_LOOKBACK = timedelta(days=2)
+
+
+class Watch:
+    """Source passes plus hand-off: the one place that turns pass results into notifications."""
+
+    def __init__(self, services: Services, notify: Notify, report: Report | None = None):
+        self.services = services
+        self.notify = notify
+        self.report = report or (lambda text: log.warning("%s", text))
+        self.pipeline = Pipeline(services)
+
+    async def run(self, source: Source, *, force: bool = False) -> PassResult:
+        result = await self.pipeline.run_source(source, force=force)
+        if result.skipped:
+            return result
+        self._report_health(result)
+        alerts = [e for e in result.new if e.alert]
+        if alerts or result.updated:
+            await self.hand_off(alerts, list(result.updated))
+        return result
+
+    async def hand_off(self, new: list[Event], updated: list[Event]) -> None:
+        """Give events to the notifier, then mark them notified (the outbox owns them from here)."""
+        await self.notify(new, updated)
+        events = self.services.store.events
+        for event in new:
+            events.update(replace(events.get(event.id) or event, notified=True))
+
+    async def resume_unnotified(self) -> int:
+        """After a crash between storing events and handing them off, hand them off now."""
+        since = self.services.clock() - UNNOTIFIED_LOOKBACK
+        pending = [e for e in self.services.store.events.since(since) if e.alert and not e.notified]
+        if pending:
+            log.info("handing off %d events stored but not yet notified", len(pending))
+            await self.hand_off(sorted(pending, key=lambda e: e.first_seen_at), [])
+        return len(pending)
+
+    def _report_health(self, result: PassResult) -> None:
+        state, source = result.state, result.source
+        if result.error and state and state.consecutive_failures == 1:
+            self.report(f"source {source.id} ({source.name}) failed: {result.error}; "
+                        f"retrying at {_hhmm(state.next_due)}, with backoff while it keeps failing")
+        elif result.ok and not result.not_modified and result.baseline:
+            log.info("source %s: baseline of %d items stored, not alerted", source.id, result.items)
+
+    def housekeeping(self) -> dict[str, int]:
+        settings = self.services.settings
+        pruned = self.services.store.prune(self.services.clock(), settings.retention_days)
+        self.pipeline.index.evict(self.services.clock() - self.pipeline.window)
+        self.services.store.flush()
+        if any(pruned.values()):
+            log.info("retention: pruned %s", pruned)
+        return pruned
+
+
+def _hhmm(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "the next interval"
+
+
+def schedule_all(job_queue, services: Services, notify: Notify) -> Watch:
+    """One repeating JobQueue job per enabled source, plus housekeeping and a start-up resume."""
+    watch = Watch(services, notify)
+    for source in services.sources:
+        if not source.enabled:
+            continue
+
+        async def poll(_context, source: Source = source) -> None:
+            await watch.run(source)
+
+        job_queue.run_repeating(poll, interval=source.every, first=1, name=f"source:{source.id}",
+                                job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
+
+    async def tidy(_context) -> None:
+        watch.housekeeping()
+
+    async def resume(_context) -> None:
+        await watch.resume_unnotified()
+
+    job_queue.run_repeating(tidy, interval=HOUSEKEEPING_EVERY, first=HOUSEKEEPING_EVERY, name="housekeeping")
+    job_queue.run_once(resume, when=0, name="resume-unnotified")
+    return watch
