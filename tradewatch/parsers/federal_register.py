@@ -1,6 +1,98 @@
-"""Placeholder until the federal_register parser lands."""
+"""Read a Federal Register API `documents.json` answer into Items, one per document.
+
+The key and doc_number are the `document_number` (corrections have their own, `C1-2026-16628`).
+`publication_date` is a plain date; it is read as 00:00 at UTC-05:00 (FR_TZ: US Eastern standard
+time, fixed all year so the result never depends on the machine's zone database; in summer that is
+01:00 EDT, still the same New York day). The fields alerts and dedupe use go to `extra`. An HTML
+answer (the WAF's "Federal Register :: Request Access" page) or anything but a JSON object with a
+`results` list is a ParseError; `results: []` is an EmptyParseError.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
+from tradewatch.parsers.common import clean_summary, clean_title, filter_titles, html_title, looks_like_html
+from tradewatch.urls import canonical_url
+
+FR_TZ = timezone(timedelta(hours=-5), "UTC-05:00")
+DOCUMENT_URL = "https://www.federalregister.gov/d/{}"
+# Fields copied into Item.extra as they are (None when the answer leaves them out).
+EXTRA_FIELDS = ("type", "subtype", "action", "publication_date", "effective_on", "pdf_url", "html_url",
+                "correction_of", "executive_order_number", "proclamation_number",
+                "presidential_document_number", "citation", "dates", "comments_close_on", "signing_date")
+CORRECTION = re.compile(r"^C\d+-(\d{4}-\d+)$")
 
 
 def parse(result: FetchResult, source: Source) -> list[Item]:
-    raise NotImplementedError("federal_register parser")
+    """Items for the documents of one answer page, in the answer's order."""
+    documents = _results(_payload(result))
+    items = [_item(doc, source) for doc in documents if _is_document(doc)]
+    if not items:
+        raise ParseError(f"none of the {len(documents)} results has a document_number and a title")
+    return filter_titles(items, source)
+
+
+def _payload(result: FetchResult) -> Any:
+    content_type = (result.content_type or "").lower()
+    if looks_like_html(result.body) or "html" in content_type:
+        title = html_title(result.body)
+        raise ParseError(f"Federal Register answered an HTML page{f' {title!r}' if title else ''} "
+                         f"instead of JSON (content type {content_type or 'unknown'})"
+                         + (" — access is being blocked" if "request access" in title.lower() else ""))
+    try:
+        return json.loads(result.body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"Federal Register answer is not valid JSON: {exc}") from None
+
+
+def _results(payload: Any) -> list[Any]:
+    if not isinstance(payload, dict) or "results" not in payload:
+        errors = payload.get("errors") if isinstance(payload, dict) else None
+        raise ParseError("Federal Register answer has no 'results' key"
+                         + (f" (errors: {errors})" if errors else ""))
+    results = payload["results"]
+    if not isinstance(results, list):
+        raise ParseError(f"Federal Register 'results' is a {type(results).__name__}, not a list")
+    if not results:
+        raise EmptyParseError(f"Federal Register returned no documents (count {payload.get('count', 0)})")
+    return results
+
+
+def _is_document(doc: Any) -> bool:
+    return isinstance(doc, dict) and bool(doc.get("document_number")) and bool(doc.get("title"))
+
+
+def _item(doc: dict[str, Any], source: Source) -> Item:
+    number = str(doc["document_number"]).strip()
+    date = str(doc.get("publication_date") or "")
+    return Item(
+        source_id=source.id, key=number, title=clean_title(doc["title"]),
+        url=canonical_url(doc.get("html_url") or DOCUMENT_URL.format(number)),
+        published_at=_publication_time(date), published_raw=date,
+        summary=clean_summary(doc.get("abstract") or doc.get("action") or ""),
+        lang=source.lang, doc_number=number, extra=_extra(doc, number),
+    )
+
+
+def _publication_time(date: str) -> datetime | None:
+    try:
+        return datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=FR_TZ)
+    except ValueError:
+        return None
+
+
+def _extra(doc: dict[str, Any], number: str) -> dict[str, Any]:
+    extra = {name: doc.get(name) for name in EXTRA_FIELDS}
+    agencies = [a for a in doc.get("agencies") or [] if isinstance(a, dict)]
+    extra["agencies"] = [a.get("name") or a.get("raw_name") for a in agencies if a.get("name") or a.get("raw_name")]
+    extra["agency_slugs"] = [a["slug"] for a in agencies if a.get("slug")]
+    correction = CORRECTION.match(number)
+    extra["is_correction"] = bool(correction or doc.get("correction_of"))
+    if correction and not extra["correction_of"]:
+        extra["correction_of"] = correction.group(1)
+    return extra
