@@ -1,0 +1,203 @@
+"""The durable database's files: a snapshot, a journal of changes since it, and a lock file.
+
+Both data files are JSON lines of one shape, an operation on one table:
+`{"t": table, "del": [key, …], "put": {key: document}}` (either part may be absent; deletes apply
+first), so moving a document is one line. `tradewatch.json`, the snapshot, starts with the line
+`{"format": "tradewatch-db", "version": 1}` followed by one `put` per document; it is only ever
+replaced atomically (temporary file in the same directory, flush, fsync, os.replace, fsync of the
+directory). `tradewatch.journal` has one line per change since that snapshot, each written with
+one write, so a crash leaves at worst a torn last line without its newline, which loading drops.
+Replaying is idempotent (whole documents, plain deletes), so a crash between writing a snapshot
+and emptying the journal loses nothing. Anything else that is wrong (unreadable, not JSON, no
+format marker, a bad line) raises CorruptDatabaseError naming the file and what is wrong, and
+every file is left untouched. `tradewatch.lock`, held with fcntl.flock while a store is open,
+keeps a second TradeWatch off the same DATA_DIR.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any, BinaryIO, Mapping
+
+from storage.tables import Packed, Tables, change, dumps
+from tradewatch.errors import CorruptDatabaseError, StorageError
+
+FORMAT = "tradewatch-db"
+VERSION = 1
+_UNTOUCHED = "it was left untouched: restore it from a backup, or move it aside to start afresh"
+
+
+def lock(lock_path: Path) -> int:
+    """Take the DATA_DIR's exclusive lock; StorageError when another process (or store) holds it."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StorageError(f"cannot create the lock file {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        raise StorageError(f"another TradeWatch is running with DATA_DIR {lock_path.parent} "
+                           f"(it holds {lock_path}); stop it first or use another DATA_DIR") from exc
+    return fd
+
+
+def unlock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def temp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
+def operation_line(table: str, put: Mapping[str, Packed], delete: list[str]) -> bytes:
+    """One operation as a journal or snapshot line, built from the documents' stored text."""
+    parts = [f'{{"t":{dumps(table)}']
+    if delete:
+        parts.append(f',"del":{dumps(delete)}')
+    if put:
+        parts.append(',"put":{' + ",".join(f"{dumps(k)}:{p.text}" for k, p in put.items()) + "}")
+    parts.append("}\n")
+    return "".join(parts).encode("ascii")
+
+
+def write_snapshot(path: Path, tables: Tables) -> int:
+    """Replace the snapshot atomically with `tables`; returns its size in bytes."""
+    tmp = temp_path(path)
+    with open(tmp, "wb") as out:
+        out.write((dumps({"format": FORMAT, "version": VERSION}) + "\n").encode("ascii"))
+        for name, docs in tables.items():
+            for key, packed in docs.items():
+                out.write(operation_line(name, {key: packed}, []))
+        out.flush()
+        os.fsync(out.fileno())
+        size = out.tell()
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return size
+
+
+def read_snapshot(path: Path) -> Tables:
+    """The tables in a snapshot written by `write_snapshot`, or CorruptDatabaseError."""
+    tables: Tables = {}
+    with _open(path) as lines:
+        _check_header(path, next(lines, b""))
+        for number, line in enumerate(lines, start=2):
+            if line.strip():
+                apply(tables, _operation(path, number, line), line)
+    return tables
+
+
+def read_journal(path: Path, tables: Tables) -> int:
+    """Replay the journal into `tables`; returns the bytes of complete lines (a torn tail excluded)."""
+    if not path.exists():
+        return 0
+    valid = 0
+    with _open(path) as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.endswith(b"\n"):
+                break                    # torn by an interrupted write: never acknowledged
+            if line.strip():
+                apply(tables, _operation(path, number, line), line)
+            valid += len(line)
+    return valid
+
+
+def apply(tables: Tables, op: Mapping[str, Any], line: bytes = b"") -> None:
+    """Replay one parsed operation (`line`, its text, spares re-encoding a lone document)."""
+    docs = op.get("put", {})
+    put = _lone_document(op, line) or {key: Packed.of(doc) for key, doc in docs.items()}
+    change(tables.setdefault(op["t"], {}), put, op.get("del", ()))
+
+
+def _lone_document(op: Mapping[str, Any], line: bytes) -> dict[str, Packed] | None:
+    """A single put's document text cut from a line laid out as `operation_line` writes it."""
+    if len(op.get("put", ())) != 1 or "del" in op:
+        return None
+    key = next(iter(op["put"]))
+    head = f'{{"t":{dumps(op["t"])},"put":{{{dumps(key)}:'.encode("ascii")
+    if line.startswith(head) and line.endswith(b"}}\n"):
+        return {key: Packed(line[len(head):-3].decode("utf-8"))}
+    return None
+
+
+def corrupt(path: Path, what: str) -> CorruptDatabaseError:
+    return CorruptDatabaseError(f"database file {path} is unusable: {what}; {_UNTOUCHED}")
+
+
+class _open:
+    """The lines of a file, with read errors turned into CorruptDatabaseError."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.file: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        try:
+            self.file = open(self.path, "rb")
+        except PermissionError as exc:
+            raise corrupt(self.path, "permission denied when reading it") from exc
+        except OSError as exc:
+            raise corrupt(self.path, f"it cannot be read ({exc.strerror})") from exc
+        return self.file
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if self.file is not None:
+            self.file.close()
+        if isinstance(exc, OSError):
+            raise corrupt(self.path, f"it cannot be read ({exc.strerror})") from exc
+
+
+def _check_header(path: Path, line: bytes) -> None:
+    if not line.strip():
+        raise corrupt(path, "it is empty where a TradeWatch header line was expected")
+    header = _json(path, 1, line)
+    if not isinstance(header, dict):
+        raise corrupt(path, f"line 1 is a JSON {type(header).__name__}, not the TradeWatch header object")
+    if header.get("format") != FORMAT:
+        raise corrupt(path, f"it has no TradeWatch format marker (format={header.get('format')!r})")
+    version = header.get("version")
+    if not isinstance(version, int) or not 1 <= version <= VERSION:
+        raise corrupt(path, f"format version {version!r} is not one this TradeWatch reads (1..{VERSION})")
+
+
+def _operation(path: Path, number: int, line: bytes) -> dict[str, Any]:
+    op = _json(path, number, line)
+    if not _is_operation(op):
+        raise corrupt(path, f"line {number} is not a TradeWatch table operation")
+    return op
+
+
+def _json(path: Path, number: int, line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError as exc:
+        raise corrupt(path, f"line {number} is not valid JSON ({exc})") from exc
+
+
+def _is_operation(op: Any) -> bool:
+    if type(op) is not dict or type(op.get("t")) is not str or not ("put" in op or "del" in op):
+        return False
+    put, delete = op.get("put", {}), op.get("del", [])
+    if type(put) is not dict or type(delete) is not list:
+        return False
+    for doc in put.values():
+        if type(doc) is not dict:
+            return False
+    return all(type(key) is str for key in delete)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,191 @@
+"""The query layer: TinyDB on an in-memory storage, one keyed table per store, every change logged.
+
+Stock TinyDB copies a whole table twice on every write (it converts document ids to ints and back),
+so a write costs O(table size). `KeyedTable` keeps TinyDB's reading and querying but uses the
+store's own string keys as document ids and changes the table in place, so a write costs O(that
+document). Each document is held as its compact JSON text (`Packed`, a read-only Mapping that
+TinyDB queries like any document): a third of the memory of nested dicts, and the exact text the
+journal and the snapshot write. `Database` owns the TinyDB instance and a change log (the durable
+journal, or nothing for the in-memory twin); `write` logs first and then changes the table, so a
+failed disk write leaves memory as it was. The store modules get fresh dicts from `doc`/`docs`
+and give dicts to `write`; documents never leave `storage/`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+
+from tinydb import TinyDB
+from tinydb.queries import QueryLike
+from tinydb.storages import MemoryStorage
+from tinydb.table import Table
+
+from tradewatch.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+Doc = dict[str, Any]
+
+
+def dumps(value: Any) -> str:
+    """Compact ASCII JSON, the one encoding of documents in memory and on disk."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+class Packed(Mapping[str, Any]):
+    """A stored document kept as its JSON text; reading a field decodes it."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @classmethod
+    def of(cls, doc: Mapping[str, Any]) -> "Packed":
+        return cls(dumps(doc))
+
+    def unpack(self) -> Doc:
+        return json.loads(self.text)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.unpack()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.unpack())
+
+    def __len__(self) -> int:
+        return len(self.unpack())
+
+    def __repr__(self) -> str:
+        return f"Packed({self.text!r})"
+
+
+Tables = dict[str, dict[str, Packed]]
+
+
+class ChangeLog(Protocol):
+    """Where changes go to become durable (storage.journal); `compact` gets the whole state."""
+
+    def append(self, table: str, put: Mapping[str, Packed], delete: list[str]) -> None: ...
+    def wants_compaction(self) -> bool: ...
+    def compact(self, tables: Tables) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class NoLog:
+    """The in-memory twin's change log: nothing is kept anywhere."""
+
+    def append(self, table: str, put: Mapping[str, Packed], delete: list[str]) -> None:
+        return None
+
+    def wants_compaction(self) -> bool:
+        return False
+
+    def compact(self, tables: Tables) -> None:
+        return None
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class KeyedTable(Table):
+    """A TinyDB table whose document ids are the store's string keys, updated in place."""
+
+    document_id_class = str
+
+    def _update_table(self, updater: Callable[[dict], None]) -> None:
+        updater(self.raw())
+        self.clear_cache()
+
+    def raw(self) -> dict[str, Packed]:
+        """The live table (key -> Packed document): read it, never change it."""
+        tables = self._storage.read()
+        if tables is None:
+            tables = {}
+            self._storage.write(tables)
+        return tables.setdefault(self.name, {})
+
+
+class _TinyDB(TinyDB):
+    table_class = KeyedTable
+
+
+class Database:
+    """TinyDB in memory plus a change log; the single writer every store goes through."""
+
+    def __init__(self, tables: Tables, log: ChangeLog | None = None):
+        self._db = _TinyDB(storage=MemoryStorage)
+        self._db.storage.write(tables)
+        self._log: ChangeLog = log or NoLog()
+
+    def table(self, name: str) -> KeyedTable:
+        return self._db.table(name)  # type: ignore[return-value]
+
+    def has(self, name: str, key: str) -> bool:
+        return key in self.table(name).raw()
+
+    def doc(self, name: str, key: str) -> Doc | None:
+        """A fresh copy of the document under `key`, or None."""
+        packed = self.table(name).raw().get(key)
+        return None if packed is None else packed.unpack()
+
+    def docs(self, name: str) -> Iterator[tuple[str, Doc]]:
+        """(key, fresh copy) for every document, in insertion order."""
+        for key, packed in list(self.table(name).raw().items()):
+            yield key, packed.unpack()
+
+    def search(self, name: str, cond: QueryLike) -> list[Doc]:
+        """Fresh copies of the documents matching a TinyDB query (each decoded once)."""
+        return [doc for _, doc in self.docs(name) if cond(doc)]
+
+    def count(self, name: str) -> int:
+        return len(self.table(name).raw())
+
+    def put(self, name: str, docs: Mapping[str, Doc]) -> None:
+        """Insert or replace documents by key, as one logged change."""
+        self.write(name, put=docs)
+
+    def delete(self, name: str, keys: Iterable[str]) -> int:
+        """Remove documents by key, as one logged change; returns how many existed."""
+        present = [k for k in keys if self.has(name, k)]
+        self.write(name, delete=present)
+        return len(present)
+
+    def write(self, name: str, put: Mapping[str, Doc] | None = None,
+              delete: list[str] | None = None) -> None:
+        """Delete `delete` keys, then put `put` documents, all as one logged (atomic) change."""
+        if not put and not delete:
+            return
+        packed = {key: Packed.of(doc) for key, doc in (put or {}).items()}
+        self._log.append(name, packed, list(delete or ()))
+        self.table(name)._update_table(lambda table: change(table, packed, delete or ()))
+        self._compact_if_due()
+
+    def compact(self) -> None:
+        self._log.compact(self._db.storage.read() or {})
+
+    def flush(self) -> None:
+        self._log.flush()
+
+    def close(self) -> None:
+        self._log.close()
+
+    def _compact_if_due(self) -> None:
+        """Compact after a write when due; a failure is logged, as the journal still has the write."""
+        if self._log.wants_compaction():
+            try:
+                self.compact()
+            except StorageError:
+                log.exception("compaction failed; will retry after more writes")
+
+
+def change(table: dict[str, Packed], put: Mapping[str, Packed], delete: Iterable[str]) -> None:
+    """Apply one change to a table: its deletes, then its puts."""
+    for key in delete:
+        table.pop(key, None)
+    table.update(put)
