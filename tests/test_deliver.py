@@ -1,0 +1,379 @@
+"""Delivery against the fake Bot API with the real PTB Bot: outbox, limits, Telegram's errors."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+import telegram
+
+from storage import open_store
+from tests.fakebot import FakeBotAPI
+from tradewatch.deliver import Deliverer, ShardedRequest
+from tradewatch.models import UTC, Event, Report, Subscriber
+from tradewatch.ratelimit import Limits, SlidingWindow, is_group_chat, normalize_chat_id
+from tradewatch.services import Services
+from tradewatch.settings import Settings
+
+NOW = datetime(2026, 10, 9, 8, 0, tzinfo=UTC)
+CHANNEL = -1001234567890
+
+
+def make_event(n: int = 1, **changes) -> Event:
+    base = dict(id=f"ev{n}", title=f"China adds export controls on item {n}", url=f"https://example.cn/{n}",
+                source_id="mofcom", source_name="MOFCOM", authority="official", lang="en",
+                topics=("export_control",), countries=("CN",), first_seen_at=NOW,
+                reports=(Report("mofcom", "MOFCOM", "t", f"https://example.cn/{n}", NOW, "official"),))
+    base.update(changes)
+    return Event(**base)
+
+
+@pytest.fixture
+def fake():
+    with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(fake):
+    async with telegram.Bot(fake.token, base_url=fake.base_url, request=ShardedRequest()) as client:
+        yield client
+
+
+@pytest.fixture
+def services():
+    store = open_store(None)
+    yield Services(settings=Settings(), store=store, sources=[], clock=lambda: NOW)
+    store.close()
+
+
+def subscribe(services, fake, *chat_ids, **filters):
+    for chat_id in chat_ids:
+        chat_type = "private" if chat_id > 0 else "group"
+        fake.add_chat(chat_id, chat_type)
+        services.store.subscribers.put(Subscriber(chat_id, chat_type=chat_type, **filters))
+
+
+def deliverer(bot, services, **options) -> Deliverer:
+    options.setdefault("rate_overall", 1000)
+    options.setdefault("rate_private", 1000)
+    return Deliverer(bot, services, **options)
+
+
+async def bounded(coro, seconds: float = 10):
+    return await asyncio.wait_for(coro, seconds)
+
+
+def test_recipients_follow_each_subscribers_filters(services):
+    later = NOW + timedelta(hours=1)
+    for sub in (Subscriber(1), Subscriber(2, topics=("tariff",)), Subscriber(3, topics=("export_control",)),
+                Subscriber(4, official_only=True), Subscriber(5, countries=("JP",)),
+                Subscriber(6, countries=("CN", "US")), Subscriber(7, muted_until=later),
+                Subscriber(8, active=False), Subscriber(9, muted_until=NOW - timedelta(minutes=1))):
+        services.store.subscribers.put(sub)
+    d = Deliverer(None, services, channel=str(CHANNEL))
+    assert sorted(d.recipients(make_event(), NOW), key=str) == sorted([1, 3, 4, 6, 9, CHANNEL], key=str)
+    news_tariff = make_event(authority="news", topics=("tariff",), countries=("US",))
+    assert sorted(d.recipients(news_tariff, NOW), key=str) == sorted([1, 2, 6, 9, CHANNEL], key=str)
+    assert 7 in d.recipients(make_event(), later + timedelta(seconds=1))
+
+
+async def test_one_event_reaches_three_subscribers_and_the_channel_once(fake, bot, services):
+    subscribe(services, fake, 11, 12, 13)
+    fake.add_chat(CHANNEL, "channel", username="tw_alerts")
+    d = deliverer(bot, services, channel=str(CHANNEL))
+    event = make_event()
+    services.store.events.add(event)
+    await bounded(d.notify([event], []))
+    for chat_id in (11, 12, 13, CHANNEL):
+        [message] = fake.sent(chat_id)
+        assert message.parse_mode == "HTML" and message.link_preview_options == {"is_disabled": True}
+        assert message.params["allow_paid_broadcast"] == "true"        # rate 1000/s: paid broadcast
+        assert message.text.startswith("China adds export controls on item 1")
+    assert services.store.deliveries.stats()["sent"] == 4
+    await bounded(d.notify([event], []))
+    await bounded(asyncio.gather(d.notify([event], []), d.notify([event], [])))
+    await bounded(d.resume())
+    await bounded(deliverer(bot, services).resume())
+    assert len(fake.sent()) == 4
+
+
+async def test_baseline_events_are_not_alerted(fake, bot, services):
+    subscribe(services, fake, 11)
+    await bounded(deliverer(bot, services).notify([make_event(alert=False)], []))
+    assert fake.sent() == [] and services.store.deliveries.pending() == []
+
+
+async def test_a_later_report_edits_the_alert_instead_of_sending(fake, bot, services):
+    subscribe(services, fake, 11, -200)
+    d = deliverer(bot, services)
+    event = make_event()
+    services.store.events.add(event)
+    await bounded(d.notify([event], []))
+    updated = event.with_report(Report("wire", "Global Wire", "t", "https://wire.example/1", NOW), NOW)
+    services.store.events.update(updated)
+    await bounded(d.notify([], [updated]))
+    await bounded(d.notify([], [updated]))          # already shows that report: nothing to do
+    for chat_id in (11, -200):
+        [message] = fake.sent(chat_id)
+        assert len(message.edits) == 1 and "Also reported by: Global Wire" in message.text
+    assert fake.calls["sendMessage"] == 2 and fake.calls["editMessageText"] == 2
+
+
+async def test_edit_not_modified_or_gone_is_left_alone(fake, bot, services):
+    subscribe(services, fake, 11, 12)
+    d = deliverer(bot, services)
+    event = make_event()
+    await bounded(d.notify([event], []))
+    fake.fail_next("editMessageText", 11, 400, description="Bad Request: message is not modified: same")
+    fake.fail_next("editMessageText", 12, 400, description="Bad Request: message to edit not found")
+    updated = event.with_report(Report("wire", "Wire", "t", "https://wire.example/1", NOW), NOW)
+    await bounded(d.notify([], [updated]))
+    await bounded(d.notify([], [updated]))
+    assert fake.calls["editMessageText"] == 2 and fake.calls["sendMessage"] == 2
+
+
+async def test_old_alerts_are_not_edited(fake, bot, services):
+    subscribe(services, fake, 11)
+    event = make_event()
+    await bounded(deliverer(bot, services).notify([event], []))
+    later = replace(services, clock=lambda: NOW + timedelta(hours=49))
+    updated = event.with_report(Report("wire", "Wire", "t", "https://wire.example/1", NOW), NOW)
+    await bounded(deliverer(bot, later).notify([], [updated]))
+    assert fake.calls["editMessageText"] == 0
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_retry_after_is_waited_out_and_delivered(fake, bot, services):
+    subscribe(services, fake, 11)
+    fake.fail_next("sendMessage", 11, 429, retry_after=1)
+    started = time.monotonic()
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert len(fake.sent(11)) == 1 and time.monotonic() - started >= 1.0
+    assert fake.calls["sendMessage"] == 2
+
+
+async def test_blocked_user_is_deactivated(fake, bot, services):
+    subscribe(services, fake, 11, 12)
+    fake.block(12)
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert len(fake.sent(11)) == 1
+    gone = services.store.subscribers.get(12)
+    assert not gone.active and "blocked" in gone.deactivated_reason
+    assert services.store.deliveries.get("ev1", 12).status == "failed"
+
+
+async def test_unknown_chat_is_deactivated(fake, bot, services):
+    services.store.subscribers.put(Subscriber(77))
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert not services.store.subscribers.get(77).active
+
+
+async def test_migrated_group_is_moved_and_delivered(fake, bot, services):
+    subscribe(services, fake, -500)
+    fake.migrate(-500, -1009999)
+    await bounded(deliverer(bot, services).notify([make_event(1), make_event(2)], []))
+    assert [m.text.split("\n")[0] for m in fake.sent(-1009999)] == [
+        "China adds export controls on item 1", "China adds export controls on item 2"]
+    assert services.store.subscribers.get(-1009999).active
+    assert services.store.deliveries.get("ev2", -1009999).status == "sent"
+
+
+async def test_one_shot_migration_error_is_followed(fake, bot, services):
+    subscribe(services, fake, -600)
+    fake.fail_next("sendMessage", -600, migrate_to_chat_id=-1006000)
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert len(fake.sent(-1006000)) == 1 and services.store.subscribers.get(-1006000) is not None
+
+
+async def test_formatting_error_falls_back_to_plain_text(fake, bot, services):
+    subscribe(services, fake, 11)
+    fake.fail_next("sendMessage", 11, 400, description='Bad Request: can\'t parse entities: Unsupported start '
+                                                       'tag "x" at byte offset 3')
+    await bounded(deliverer(bot, services).notify([make_event(title="Tariffs <up> & away")], []))
+    [message] = fake.sent(11)
+    assert message.parse_mode is None and message.raw.startswith("Tariffs <up> & away\n")
+
+
+async def test_other_bad_request_fails_for_good(fake, bot, services):
+    subscribe(services, fake, 11)
+    fake.fail_next("sendMessage", 11, 400, description="Bad Request: something odd")
+    d = deliverer(bot, services)
+    await bounded(d.notify([make_event()], []))
+    await bounded(d.resume())
+    delivery = services.store.deliveries.get("ev1", 11)
+    assert delivery.status == "failed" and "something odd" in delivery.error.lower()
+    assert services.store.subscribers.get(11).active and fake.sent() == []
+
+
+async def test_network_errors_back_off_then_stay_pending(fake, bot, services):
+    subscribe(services, fake, 11)
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    fake.fail_next("sendMessage", 11, 502, description="Bad Gateway", times=4)
+    d = deliverer(bot, services, sleep=sleep)
+    services.store.events.add(make_event())
+    await bounded(d.notify([make_event()], []))
+    assert waits == [1.0, 2.0, 4.0] and fake.sent() == []
+    delivery = services.store.deliveries.get("ev1", 11)
+    assert delivery.status == "pending" and delivery.attempts == 1 and "Bad Gateway" in delivery.error
+    await bounded(d.resume())
+    assert len(fake.sent(11)) == 1
+
+
+async def test_channel_problems_are_logged_not_deactivated(fake, bot, services, caplog):
+    subscribe(services, fake, 11)
+    fake.add_chat(CHANNEL, "channel", bot_status="left")
+    services.store.subscribers.put(Subscriber(CHANNEL, chat_type="channel"))
+    with caplog.at_level(logging.ERROR, logger="tradewatch.deliver"):
+        await bounded(deliverer(bot, services, channel=str(CHANNEL)).notify([make_event()], []))
+    assert "cannot post to channel" in caplog.text
+    assert services.store.subscribers.get(CHANNEL).active
+    assert len(fake.sent(11)) == 1
+
+
+@pytest.mark.parametrize("status, can_post, expected", [
+    ("administrator", True, None),
+    ("administrator", False, "'Post messages' right"),
+    ("member", True, "not an administrator"),
+    ("left", True, "cannot access"),
+])
+async def test_check_channel(fake, bot, services, status, can_post, expected):
+    fake.add_chat(CHANNEL, "channel", username="tw_alerts", bot_status=status, can_post_messages=can_post)
+    problem = await bounded(deliverer(bot, services, channel="@tw_alerts").check_channel())
+    assert problem is None if expected is None else expected in problem
+
+
+async def test_check_channel_unknown_or_unset(fake, bot, services):
+    assert await deliverer(bot, services).check_channel() is None
+    problem = await bounded(deliverer(bot, services, channel="@nowhere_chan").check_channel())
+    assert "not found" in problem
+
+
+async def test_resume_after_a_crash_sends_only_the_rest(fake, bot, services):
+    subscribe(services, fake, 11, 12, 13, 14)
+    event = make_event()
+    services.store.events.add(event)
+    deliveries = services.store.deliveries
+    deliveries.enqueue(event.id, [11, 12, 13, 14], NOW)
+    deliveries.mark_sending(event.id, 11, NOW)
+    deliveries.mark_sent(event.id, 11, 1, NOW)
+    deliveries.mark_sending(event.id, 12, NOW)        # crashed while sending: still pending
+    await bounded(deliverer(bot, services).resume())
+    assert [len(fake.sent(c)) for c in (11, 12, 13, 14)] == [0, 1, 1, 1]
+    assert deliveries.get(event.id, 12).attempts == 2 and deliveries.pending() == []
+
+
+async def test_one_chat_gets_its_alerts_in_order(fake, bot, services):
+    subscribe(services, fake, -300)
+    events = [make_event(n) for n in range(1, 6)]
+    d = deliverer(bot, services)
+    await bounded(d.notify(events, []))
+    assert [m.text.split("\n")[0][-1] for m in fake.sent(-300)] == ["1", "2", "3", "4", "5"]
+    assert d._chat_locks == {}
+
+
+async def test_overall_rate_is_respected(fake, bot, services):
+    chats = list(range(100, 160))
+    subscribe(services, fake, *chats)
+    started = time.monotonic()
+    await bounded(deliverer(bot, services, rate_overall=30).notify([make_event()], []))
+    elapsed = time.monotonic() - started
+    assert len(fake.sent()) == 60 and elapsed >= 1.0        # 30 at once, the next 30 a second later
+    assert "allow_paid_broadcast" not in fake.sent()[0].params
+    stamps = sorted(m.at - started for m in fake.sent())
+    assert stamps[29] < 0.9 <= 1.0 <= stamps[30]             # the 31st waits for the window to slide
+
+
+async def test_private_chat_gets_at_most_one_message_per_second(fake, bot, services):
+    subscribe(services, fake, 11)
+    await bounded(deliverer(bot, services, rate_private=1).notify([make_event(1), make_event(2)], []))
+    first, second = fake.sent(11)
+    assert second.at - first.at >= 0.8
+
+
+async def test_sliding_window_never_exceeds_its_limit():
+    window = SlidingWindow.per(5, 0.2)
+    loop = asyncio.get_running_loop()
+    stamps = []
+    for _ in range(12):
+        await bounded(window.acquire())
+        stamps.append(loop.time())
+    assert stamps[4] - stamps[0] < 0.05                       # a burst up to the limit
+    assert all(b - a >= 0.2 for a, b in zip(stamps, stamps[5:]))
+    assert (SlidingWindow.per(0.5, 1).limit, SlidingWindow.per(0.5, 1).period) == (1, 2)
+
+
+def test_group_and_channel_ids_get_the_per_minute_bucket():
+    assert is_group_chat(-100123) and is_group_chat("@chan") and is_group_chat("-42")
+    assert not is_group_chat(42) and normalize_chat_id("-100123") == -100123
+    limits = Limits(30, 20)
+    assert (limits._chat(-5).limit, limits._chat(-5).period) == (20, 60)
+    assert (limits._chat(5).limit, limits._chat(5).period) == (1, 1)
+
+
+async def test_sends_to_different_chats_run_concurrently(fake, bot, services):
+    subscribe(services, fake, *range(200, 240))
+    fake.latency = 0.05
+    started = time.monotonic()
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert len(fake.sent()) == 40 and time.monotonic() - started < 1.5   # one at a time: 2 s
+
+
+async def test_broadcast_text_counts_sent_and_failed(fake, bot, services):
+    subscribe(services, fake, 11, 12, -13)
+    fake.block(12)
+    sent, failed = await bounded(deliverer(bot, services).broadcast_text("Maintenance <tonight> & more"))
+    assert (sent, failed) == (2, 1)
+    assert fake.sent(11)[0].text == "Maintenance <tonight> & more"
+    assert not services.store.subscribers.get(12).active
+
+
+# ---- the fake Bot API keeps the facts PTB depends on ---------------------------------------------
+async def test_fake_rejects_bad_html_long_text_and_wrong_tokens(fake, bot):
+    fake.add_chat(11)
+    for markup, problem in (("<b>open", "can't find end tag"), ("a < b", "unsupported start tag"),
+                            ("<b><i>x</b></i>", "unmatched end tag"), ("<script>x</script>", '"script"')):
+        with pytest.raises(telegram.error.BadRequest, match="(?i)can't parse entities") as caught:
+            await bot.send_message(11, markup, parse_mode="HTML")
+        assert problem in caught.value.message.lower()
+    with pytest.raises(telegram.error.BadRequest, match="Message is too long"):
+        await bot.send_message(11, "😀" * 2049)
+    assert (await bot.send_message(11, "😀" * 2048)).text == "😀" * 2048
+    with pytest.raises(telegram.error.InvalidToken):
+        await telegram.Bot("1:wrong", base_url=fake.base_url).get_me()
+
+
+async def test_fake_speaks_json_answers_404_and_long_polls(fake, bot):
+    def post(path: str, payload: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(f"{fake.url}{path}", json.dumps(payload).encode(),
+                                         {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    fake.add_chat(11)
+    status, body = await asyncio.to_thread(post, f"/bot{fake.token}/sendMessage",
+                                           {"chat_id": 11, "text": "hi", "reply_markup": {"inline_keyboard": []}})
+    assert status == 200 and body["result"]["text"] == "hi" and isinstance(body["result"]["date"], int)
+    assert await asyncio.to_thread(post, f"/bot{fake.token}/noSuchMethod", {}) == (
+        404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    polling = asyncio.ensure_future(bot.get_updates(timeout=3))
+    await fake.wait_for(lambda: fake.calls["getUpdates"] == 1, what="a waiting getUpdates")
+    fake.send_command(11, "/start")
+    [update] = await bounded(polling)
+    assert update.message.text == "/start" and loop.time() - started < 2.5     # woken, not timed out
+    assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
