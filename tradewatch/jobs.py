@@ -12,6 +12,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from tradewatch.models import Event, Source
 from tradewatch.pipeline import PassResult, Pipeline
@@ -62,7 +63,7 @@ class Watch:
     def _report_health(self, result: PassResult) -> None:
         state, source = result.state, result.source
         if result.error and state and state.consecutive_failures == 1:
-            self.report(f"source {source.id} ({source.name}) failed: {result.error}; "
+            self.report(f"source {source.id} ({source.name}, {urlsplit(source.url).netloc}) failed: {result.error}; "
                         f"retrying at {_hhmm(state.next_due)}, with backoff while it keeps failing")
         elif result.ok and not result.not_modified and result.baseline:
             log.info("source %s: baseline of %d items stored, not alerted", source.id, result.items)

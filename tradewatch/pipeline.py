@@ -149,7 +149,7 @@ class Pipeline:
                         failing_since=state.failing_since or now, consecutive_failures=failures,
                         next_due=now + backoff_delay(source.every, failures, cap, retry_after))
         self.services.store.sources.put(state)
-        log.info("source %s failed (%d in a row): %s", source.id, failures, error)
+        log.debug("source %s failed (%d in a row): %s", source.id, failures, error)
         return PassResult(source, error=error, state=state)
 
     def _succeeded(self, state: SourceState, source: Source, fetched: FetchResult, now: datetime,
