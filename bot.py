@@ -46,12 +46,6 @@ def open_services(settings: Settings, *, with_fetcher: bool = True):
     return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
 
 
-async def close_services(services) -> None:
-    if services.fetcher is not None:
-        await services.fetcher.aclose()
-    services.store.close()
-
-
 def build_application(services):
     """The Telegram Application: HTML defaults, no link previews, handlers, delivery, jobs."""
     from telegram import LinkPreviewOptions
@@ -93,7 +87,7 @@ async def _post_init(app) -> None:
 
 
 async def _post_shutdown(app) -> None:
-    await close_services(app.bot_data["services"])
+    await app.bot_data["services"].aclose()
 
 
 def cmd_run(settings: Settings) -> int:

@@ -98,7 +98,7 @@ async def run_once(services: Services, *, as_json: bool = False) -> int:
         print(summary(results), file=sys.stderr)
     finally:
         services.store.flush()
-        await _close(services)
+        await services.aclose()
     return 0
 
 
@@ -129,7 +129,7 @@ async def run_forever(services: Services) -> int:
     finally:
         scheduler.shutdown(wait=False)
         services.store.flush()
-        await _close(services)
+        await services.aclose()
         _stderr("stopped.")
     return 0
 
@@ -157,7 +157,7 @@ async def list_sources(services: Services, *, check: bool = False) -> int:
             _check(services, s) for s in services.sources if s.enabled))}
     for source in services.sources:
         print(source_row(source, states.get(source.id), results.get(source.id)))
-    await _close(services)
+    await services.aclose()
     return 0
 
 
@@ -195,8 +195,3 @@ def _every(every: timedelta) -> str:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
 
-
-async def _close(services: Services) -> None:
-    if services.fetcher is not None:
-        await services.fetcher.aclose()
-    services.store.close()

@@ -30,3 +30,9 @@ class Services:
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and the store (flushed to disk)."""
+        if self.fetcher is not None:
+            await self.fetcher.aclose()
+        self.store.close()
