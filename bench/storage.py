@@ -1,0 +1,164 @@
+"""Benchmark 2, storage: the durable store with 1,000, 10,000 and 50,000 events.
+
+For each size a fresh interpreter builds a database in a temporary directory (events spread over
+the 180-day retention, so ~1.7% fall in the 3-day dedupe window, two seen-item keys per event, a
+few hundred subscribers, the source states), compacts and closes it; a second fresh interpreter
+then measures start-up (`open_store` on the file), `/latest` (`latest(5)` and
+`latest(20, topic="tariff")`), loading the dedupe window (`since(now - 3 days)`), adding one
+event (median of 300 adds), the file size and the process memory. Targets: an add at 50,000
+costs at most twice an add at 1,000; `/latest` under 20 ms at 50,000; memory under 200 MB.
+
+    python -m bench.storage [--sizes 1000,10000,50000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bench.common import (Figure, at_most, exit_code, info, median, percentile, print_figures, rss_mb,
+                          run_child, timed_ms)
+from bench.corpus import Corpus, spread
+from tradewatch.models import UTC, Source, SourceState, Subscriber
+
+BENCH = "storage"
+NOW = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
+SIZES = (1_000, 10_000, 50_000)
+RETENTION = timedelta(days=180)
+WINDOW = timedelta(days=3)
+ADDS = 300
+QUERIES = 200
+SEEN_PER_EVENT = 2
+SUBSCRIBERS = 300
+TARGET_ADD_RATIO = 2.0
+TARGET_LATEST_MS = 20.0
+TARGET_MEMORY_MB = 200.0
+SOURCE = Source("wire-en", "Example Wire", "rss", "https://wire.example.org/rss")
+DB_NAME = "tradewatch.json"
+
+
+def build(path: Path, size: int, seed: int = 7) -> dict:
+    """Fill a new database at `path` with `size` events and what accompanies them; compact, close."""
+    from storage import open_store
+
+    corpus = Corpus(seed)
+    started = time.perf_counter()
+    with open_store(path) as store:
+        for number in range(size):
+            first_seen, published = spread(NOW, RETENTION, corpus.rng)
+            store.events.add(corpus.event(corpus.relevant(), SOURCE, first_seen, published))
+            if number % 50 == 49:
+                keys = [f"guid-{number}-{k}" for k in range(50 * SEEN_PER_EVENT)]
+                store.seen.add_many(SOURCE.id, keys, first_seen)
+        for chat in range(SUBSCRIBERS):
+            store.subscribers.put(Subscriber(chat_id=10_000_000 + chat, created_at=NOW))
+        for source in range(30):
+            store.sources.put(SourceState(f"source-{source}", etag='"v1"', last_check=NOW, baseline_done=True))
+        store.compact()
+    return {"build_seconds": time.perf_counter() - started}
+
+
+def measure(path: Path, size: int, seed: int = 8) -> dict:
+    """Open the database at `path` in this (fresh) process and time what the service does with it."""
+    from storage import open_store
+
+    base_rss = rss_mb()
+    file_bytes = sum(p.stat().st_size for p in path.parent.iterdir() if p.is_file())
+    started = time.perf_counter()
+    store = open_store(path)
+    startup = time.perf_counter() - started
+    corpus = Corpus(seed, first_number=10**9)          # ids apart from the built events
+    latest = timed_ms(lambda: store.events.latest(5), QUERIES)
+    latest_topic = timed_ms(lambda: store.events.latest(20, topic="tariff"), QUERIES)
+    window = timed_ms(lambda: store.events.since(NOW - WINDOW), 5)
+    in_window = len(store.events.since(NOW - WINDOW))
+    adds = []
+    for _ in range(ADDS):
+        event = corpus.event(corpus.relevant(), SOURCE, NOW, NOW - timedelta(minutes=5))
+        begun = time.perf_counter()
+        store.events.add(event)
+        adds.append((time.perf_counter() - begun) * 1000)
+    count = store.events.count()
+    store.close()
+    return {"size": size, "events": count, "startup_s": startup, "file_mb": file_bytes / 1e6,
+            "latest_ms": median(latest), "latest_p95_ms": percentile(latest, 0.95),
+            "latest_topic_ms": median(latest_topic), "latest_topic_p95_ms": percentile(latest_topic, 0.95),
+            "window_ms": median(window), "in_window": in_window,
+            "add_ms": median(adds), "add_mean_ms": sum(adds) / len(adds), "add_p99_ms": percentile(adds, 0.99),
+            "rss_base_mb": base_rss, "rss_mb": rss_mb(), "peak_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return rss_mb()
+
+
+def measure_size(size: int) -> dict:
+    """Build then measure one size, each in its own fresh interpreter, in a temporary directory."""
+    with tempfile.TemporaryDirectory(prefix="tw-bench-storage-") as tmp:
+        path = Path(tmp) / "data" / DB_NAME
+        built = run_child("bench.storage", "--build", str(path), "--size", str(size))
+        return {**run_child("bench.storage", "--measure", str(path), "--size", str(size)), **built}
+
+
+def figures(results: list[dict]) -> list[Figure]:
+    out: list[Figure] = []
+    for r in results:
+        n = f"{r['size']:,}"
+        out += [
+            info(BENCH, f"{n}: start-up (open_store)", r["startup_s"], "s"),
+            info(BENCH, f"{n}: file size", r["file_mb"], "MB"),
+            info(BENCH, f"{n}: add one event, median (mean, p99)", r["add_ms"],
+                 f"ms ({r['add_mean_ms']:.3g}, {r['add_p99_ms']:.3g})"),
+            _latest(r, n, "latest(5)", "latest_ms", "latest_p95_ms"),
+            _latest(r, n, "latest(20, tariff)", "latest_topic_ms", "latest_topic_p95_ms"),
+            info(BENCH, f"{n}: load dedupe window ({r['in_window']} events)", r["window_ms"], "ms"),
+            at_most(BENCH, f"{n}: peak memory (RSS now {r['rss_mb']:.0f} MB)", r["peak_mb"], "MB",
+                    TARGET_MEMORY_MB),
+        ]
+    by_size = {r["size"]: r for r in results}
+    if len(by_size) > 1:
+        small, large = by_size[min(by_size)], by_size[max(by_size)]
+        ratio = large["add_ms"] / small["add_ms"] if small["add_ms"] else 0.0
+        out.append(at_most(BENCH, f"add cost at {large['size']:,} / at {small['size']:,}", ratio, "×",
+                           TARGET_ADD_RATIO))
+    return out
+
+
+def _latest(r: dict, n: str, name: str, key: str, p95: str) -> Figure:
+    figure = at_most(BENCH, f"{n}: /latest {name}, median", r[key], "ms", TARGET_LATEST_MS)
+    return Figure(figure.bench, figure.name + f" (p95 {r[p95]:.3g} ms)", figure.value, figure.unit,
+                  figure.target, figure.ok)
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> list[Figure]:
+    return figures([measure_size(size) for size in sizes])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated event counts")
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.build or args.measure:
+        result = build(args.build, args.size) if args.build else measure(args.measure, args.size)
+        print(json.dumps(result))
+        return 0
+    result = run(tuple(int(s) for s in args.sizes.split(",")))
+    print_figures("Storage: durable store (snapshot + journal)", result)
+    return exit_code(result)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
