@@ -22,7 +22,7 @@ from tradewatch.services import Services
 from tradewatch.understand import absorb
 
 log = logging.getLogger(__name__)
-YIELD_EVERY = 50          # items processed between yields to the event loop
+SLICE = 0.010             # seconds of item processing between yields to the event loop
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class Pipeline:
         new: list[Event] = []
         updated: dict[str, Event] = {}
         fresh_keys: dict[str, None] = {}      # insertion-ordered set
-        for count, item in enumerate(items, 1):
+        slice_end = time.perf_counter() + SLICE
+        for item in items:
             if item.key in fresh_keys or store.seen.has(source.id, item.key):
                 continue
             fresh_keys[item.key] = None
@@ -128,8 +129,11 @@ class Pipeline:
                 store.events.update(outcome.event)
                 if alert and outcome.event.alert:
                     updated[outcome.event.id] = outcome.event
-            if count % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+            if time.perf_counter() > slice_end:
+                # A short real sleep, not sleep(0): the loop then polls I/O, so the bot keeps
+                # answering commands while a burst is processed.
+                await asyncio.sleep(0.001)
+                slice_end = time.perf_counter() + SLICE
         store.seen.add_many(source.id, fresh_keys, now)
         new_ids = {e.id for e in new}
         # A later item of the same pass may have joined a new event: alert its latest version.
