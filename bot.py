@@ -23,9 +23,36 @@ log = logging.getLogger("tradewatch")
 DB_FILE = "tradewatch.json"
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-                        datefmt="%Y-%m-%d %H:%M:%S", stream=sys.stderr)
+class RedactingFormatter(logging.Formatter):
+    """Log lines, tracebacks included, with the bot token's secret part replaced."""
+
+    def __init__(self, fmt: str, datefmt: str, token: str = ""):
+        super().__init__(fmt, datefmt)
+        secret = token.partition(":")[2]
+        self._secrets = [s for s in (token, secret if len(secret) >= 16 else "") if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+
+def _without_token_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a rejected token with a traceback; _run_telegram explains it in one line instead."""
+    if record.exc_info and record.exc_info[1] is not None:
+        from telegram.error import InvalidToken
+        if isinstance(record.exc_info[1], InvalidToken):
+            record.exc_info, record.exc_text = None, None
+    return True
+
+
+def setup_logging(level: str, token: str = "") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                                            "%Y-%m-%d %H:%M:%S", token))
+    handler.addFilter(_without_token_traceback)
+    logging.basicConfig(level=level, handlers=[handler])
     # httpx logs every request URL at INFO, and the Bot API URL contains the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
@@ -154,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_replay(args.file)
     try:
         settings = load_settings()
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, settings.telegram_bot_token)
         if args.command == "run":
             return cmd_run(settings)
         if args.command == "once":
