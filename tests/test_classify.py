@@ -1,0 +1,204 @@
+"""Classification: table-driven cases, English and Chinese, announcements and the hard negatives
+that only talk about them (markets, statistics, courts, reactions, talks, analysis, routine notices).
+All headlines are written for these tests."""
+from __future__ import annotations
+
+import pytest
+
+from tradewatch.classify import classify
+
+T, E, B, N = ("tariff",), ("export_control",), ("tariff", "export_control"), ()
+
+NEWS = [
+    # --- tariff announcements ---------------------------------------------------------------
+    ("US to impose 25% tariffs on Mexican tomatoes starting July 14", T),
+    ("Canada slaps 100% surtax on Chinese-made electric vehicles", T),
+    ("EU sets definitive anti-dumping duties of up to 35% on Chinese biodiesel", T),
+    ("India hikes import duty on edible oils", T),
+    ("Trump says US will impose 50% tariff on EU goods from June 1", T),
+    ("Japan extends anti-dumping measures on Chinese graphite electrodes", T),
+    ("Mexico raises tariffs on 1,400 imports from countries without trade deals", T),
+    ("China announces 15% tariffs on US coal and LNG in retaliation", T),
+    ("White House delays auto tariffs by six months", T),
+    ("US lifts steel tariffs on Canada and Mexico", T),
+    ("Brazil cuts import tax on electric cars", T),
+    ("Turkey imposes additional 40% levy on US cars", T),
+    ("Commerce issues preliminary countervailing duties on Vietnamese solar cells", T),
+    ("Trump threatens 200% tariff on French champagne", T),
+    ("US and Japan strike deal setting 15% tariff on Japanese imports", T),
+    ("New tariffs on Chinese goods take effect", T),
+    ("Washington doubles tariffs on steel and aluminum to 50%", T),
+    ("EU hits back at US with duties on bourbon and motorcycles", T),
+    ("Australia scraps tariffs on hundreds of products", T),
+    ("Trump signs proclamation imposing 25% tariffs on imported trucks", T),
+    ("China exempts some US chip imports from 125% tariffs", T),
+    ("US suspends de minimis exemption for Chinese parcels", T),
+    ("Biden quadruples tariffs on Chinese EVs to 100%", T),
+    ("Trump hits Brazil with 50 per cent tariff", T),
+    ("Seoul imposes anti-dumping duties on Chinese steel plates", T),
+    ("Why the White House is threatening Japan with higher tariffs", T),
+    ("Beijing fires back with tariffs on US farm goods", T),
+    ("Ruritania hit with additional 25% US tariff", T),
+    # --- export-control announcements -------------------------------------------------------
+    ("US adds dozens of Chinese firms to trade blacklist", E),
+    ("Commerce Department tightens curbs on AI chip exports to China", E),
+    ("China restricts exports of drone parts", E),
+    ("Netherlands expands export licence requirements for chip machines", E),
+    ("Japan adds 23 chipmaking tools to export control list", E),
+    ("BIS issues new rule restricting exports of advanced semiconductors", E),
+    ("China bans exports of rare earth processing technology", E),
+    ("China places US drone maker on unreliable entity list", E),
+    ("US lifts export curbs on chip design software to China", E),
+    ("China suspends export controls on gallium to US", E),
+    ("Nvidia needs licence to export H20 chips to China, US says", E),
+    ("Indonesia bans nickel ore exports", E),
+    ("India restricts rice exports", E),
+    ("Beijing tightens its grip on graphite supplies", E),
+    ("EU adopts sanctions package banning exports of dual-use goods to Russia", E),
+    ("US restricts sales of advanced AI chips to China", E),
+    ("Commerce to require licences for exports of AI chips worldwide", E),
+    ("China imposes export controls on rare earths and 10% tariffs on US farm goods", B),
+    # --- hard negatives ---------------------------------------------------------------------
+    ("Stocks tumble as Trump unveils sweeping tariffs", N),
+    ("Dow drops 500 points on tariff worries", N),
+    ("China's exports to US fell 20% in May as tariffs bite", N),
+    ("US trade deficit narrows as imports slump ahead of tariffs", N),
+    ("What Trump's new tariffs mean for your grocery bill", N),
+    ("Economists warn tariffs will raise prices for consumers", N),
+    ("Tariffs are a tax on Americans, says central bank official", N),
+    ("Trump's tariff war explained", N),
+    ("Supreme Court strikes down emergency tariffs", N),
+    ("WTO rules US steel tariffs breached trade rules", N),
+    ("EU and US hold talks on steel tariffs", N),
+    ("China vows to retaliate against new US tariffs", N),
+    ("Trump says he is considering tariffs on pharmaceuticals", N),
+    ("Exporters rush to ship goods before tariff deadline", N),
+    ("Soybean farmers struggle under Chinese tariffs", N),
+    ("Apple shares fall as China tightens chip export rules", N),
+    ("US-China trade talks end without deal on tariffs", N),
+    ("Tariff uncertainty weighs on factory orders", N),
+    ("Beijing criticizes US export controls as bullying", N),
+    ("Chipmaker CEO says export curbs will cost company $5 billion", N),
+    ("Lawmakers urge Commerce to add memory maker to entity list", N),
+    ("EU launches anti-dumping investigation into Chinese tinplate", N),
+    ("US opens Section 232 probe into semiconductor imports", N),
+    ("Commerce ministry says it firmly opposes US chip curbs", N),
+    ("Customs data show rare earth exports plunged in May", N),
+    ("Column: tariffs won't fix the trade deficit", N),
+    ("Tariffs: what you need to know", N),
+    ("Indian rupee slips as US tariff deadline nears", N),
+    ("Port cargo volumes drop amid tariffs", N),
+    ("Trade war timeline: key dates in the tariff fight", N),
+    ("Here's how much the tariffs have raised so far", N),
+    ("Carmaker profits hit by export controls on magnets", N),
+    ("Trade ministers meet to discuss tariff truce", N),
+    ("Company unveils new phone lineup", N),
+    ("Trump tariffs: live updates", N),
+    ("Car prices set to rise as tariffs take hold", N),
+    ("Beijing says US chip curbs violate market principles", N),
+    ("Global shipping rates surge as tariff deadline looms", N),
+    ("EV makers shift production abroad to dodge tariffs", N),
+    ("Ruritania calls US tariff action unfair", N),
+    ("Small businesses sue over tariffs", N),
+    ("Port traffic falls as tariffs hit imports", N),
+    ("China says door open to talks as tariff war escalates", N),
+    ("Beijing says it will retaliate if Washington imposes tariffs", N),
+    ("Foreign ministry spokesperson slams US export controls", N),
+    ("Trump threatens 25% tariffs if neighbour fails to act", T),
+    # --- Chinese ----------------------------------------------------------------------------
+    ("国务院关税税则委员会决定对原产于美国的部分进口商品加征15%关税", T),
+    ("商务部：对原产于美国和日本的进口共聚甲醛征收反倾销税", T),
+    ("自3月10日起对美国大豆加征10%关税", T),
+    ("暂停对部分美国商品加征关税", T),
+    ("国务院关税税则委员会发布公告 延长部分对美加征关税商品排除期限", T),
+    ("美国宣布对华商品加征10%关税", T),
+    ("欧盟对中国电动汽车征收临时反补贴税", T),
+    ("商务部将稀土相关技术列入禁止出口限制出口技术目录", E),
+    ("商务部公告：对部分无人机相关物項實施出口管制", E),
+    ("美国商务部将12家中国实体列入实体清单", E),
+    ("中方决定将多家美国军工企业列入出口管制管控名单", E),
+    ("商务部 海关总署公告2024年第33号 关于对锑等物项实施出口管制的公告", E),
+    ("外交部：中方坚决反对美方滥用出口管制", N),
+    ("商务部新闻发言人就美方对华加征关税答记者问", N),
+    ("专家解读：加征关税对中国出口影响有限", N),
+    ("前三季度我国进出口总值同比增长5%", N),
+    ("A股稀土板块大涨 出口管制利好", N),
+    ("中美经贸磋商取得积极进展", N),
+    ("美国商务部对华发起反倾销调查", N),
+    ("第一百届交易会今日开幕", N),
+]
+
+OFFICIAL = [
+    ("Adjusting Imports of Copper Into the United States", "", T),
+    ("To Continue Facilitating Positive Adjustment to Competition From Imports of Solar Cells", "", T),
+    ("Certain Hardwood Flooring From the People's Republic of China: Antidumping Duty Order", "", T),
+    ("Certain Steel Wire From Mexico: Final Affirmative Determination of Sales at Less Than Fair Value", "", T),
+    ("Notice of Modification of Section 301 Action", "", T),
+    ("GUIDANCE: Extension of Section 232 Product Exclusions", "", T),
+    ("Additions to the Entity List", "", E),
+    ("Foreign-Produced Direct Product Rule Additions, and Refinements to Controls for Advanced Computing", "", E),
+    ("Revisions to the Export Administration Regulations: Semiconductor Items", "", E),
+    ("Implementation of Additional Controls on Advanced Computing Items", "", E),
+    ("Implementation of Additional Controls; Certain Items", "", N),
+    ("Implementation of Additional Controls; Certain Items",
+     "BIS amends the EAR to impose new license requirements on exports of advanced chips.", E),
+    ("EU acts against dumped steel wheels", "The Commission imposed definitive anti-dumping duties today.", T),
+    ("Agency Information Collection Activities; Comment Request; Export Licensing", "", N),
+    ("Certain Pasta From Italy: Final Results of Antidumping Duty Administrative Review", "", N),
+    ("Initiation of Five-Year (Sunset) Reviews", "", N),
+    ("Quarterly IRS Interest Rates Used in Calculating Interest on Customs Duties", "", N),
+    ("Request for Comments on Proposed Section 301 Action", "", N),
+    ("Technical Advisory Committee; Notice of Partially Closed Meeting", "", N),
+    ("Entry Summary Reporting for Harmonized Tariff Schedule Lines in ACE", "", N),
+    ("Tariff-Rate Quota Allocations for Raw Cane Sugar", "", N),
+    ("National Day of Remembrance, 2026", "", N),
+    ("商务部公告2025年第70号 关于暂停实施对美出口管制措施的公告", "", E),
+    ("商务部召开例行新闻发布会", "", N),
+    ("商务部新闻发言人就美国将中国实体列入实体清单答记者问", "", N),
+    ("商务部新闻发言人就中方调整出口管制措施答记者问", "", E),
+]
+
+
+@pytest.mark.parametrize("title,topics", NEWS, ids=[t for t, _ in NEWS])
+def test_news_headlines(title, topics):
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in title) else "en"
+    result = classify(title, "", lang, "news")
+    assert result.topics == topics, result.reasons
+    assert result.relevant == bool(topics)
+
+
+@pytest.mark.parametrize("title,summary,topics", OFFICIAL, ids=[t[:60] + s[:10] for t, s, _ in OFFICIAL])
+def test_official_titles(title, summary, topics):
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in title) else "en"
+    result = classify(title, summary, lang, "official")
+    assert result.topics == topics, result.reasons
+
+
+def test_terse_official_title_counts_but_the_same_words_from_news_do_not():
+    title, summary = "Implementation of Additional Controls", "BIS imposes license requirements on exports of chips."
+    assert classify(title, summary, "en", "official").relevant
+    assert not classify(title, summary, "en", "news").relevant
+
+
+def test_summary_supplies_the_measure_when_the_title_points_to_exports():
+    result = classify("Beijing moves on graphite exports", "China will require export permits for graphite.", "en", "news")
+    assert result.topics == E and any(r.startswith("summary:") for r in result.reasons)
+
+
+def test_measure_named_only_in_a_context_clause_is_background():
+    assert not classify("Officials meet amid new tariffs on steel", "", "en", "news").relevant
+
+
+def test_opinion_source_is_vetoed():
+    result = classify("Tariff hikes on steel will backfire", "", "en", "news", source_name="Daily Globe Opinion")
+    assert not result.relevant and "veto-opinion-source" in result.reasons
+
+
+def test_routine_action_field_of_a_federal_register_document_vetoes():
+    extra = {"action": "Notice of initiation of administrative review"}
+    assert not classify("Certain Nails From Taiwan: Antidumping Duty Order", "", "en", "official", extra).relevant
+
+
+def test_reasons_name_the_rules():
+    result = classify("US adds 12 Chinese firms to Entity List", "", "en", "news")
+    assert "entity-list" in result.reasons and "act-list" in result.reasons

@@ -1,0 +1,205 @@
+"""Dedupe: stable keys, near-duplicate titles, facts, and the numbers and roles that keep two
+events apart. Scenario pairs are built through analyze/build_event, as the pipeline builds them."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from tradewatch.dedupe import EventIndex, Profile, normalize_title, similarity
+from tradewatch.models import UTC, Event, Item, Source
+from tradewatch.understand import analyze, build_event
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+WIRE = Source(id="wire", name="Wire Service", kind="rss", url="https://wire.example/feed")
+DAILY = Source(id="daily", name="Daily Ledger", kind="rss", url="https://daily.example/feed")
+MOFCOM = Source(id="mofcom", name="商务部", kind="html", url="https://www.mofcom.gov.cn/", authority="official",
+                country="CN", lang="zh")
+CN_NEWS = Source(id="cn-news", name="财经日报", kind="rss", url="https://cn.example/feed", lang="zh")
+
+
+def event(title: str, *, source: Source = WIRE, summary: str = "", hours: float = 0, url: str = "",
+          lang: str | None = None, key: str | None = None) -> Event:
+    when = T0 + timedelta(hours=hours)
+    url = url or f"https://{source.id}.example/{zlib.crc32(f'{title}|{hours}'.encode())}"
+    item = Item(source.id, key or url, title, url, published_at=when, summary=summary, lang=lang or source.lang)
+    analysis = analyze(item, source)
+    assert analysis.relevant, (title, analysis.reasons)
+    return build_event(item, source, analysis, when)
+
+
+def index_with(*events: Event, window: timedelta = timedelta(days=14)) -> EventIndex:
+    index = EventIndex(window)
+    for e in events:
+        index.add(e)
+    return index
+
+
+SAME = [
+    ("two outlets, different wording, same facts",
+     event("Ruritania slaps 30% tariffs on Chinese steel"),
+     dict(title="Chinese steel hit with 30 per cent Ruritanian levy", source=DAILY, hours=5)),
+    ("syndicated copy, identical title",
+     event("China bans exports of gallium to the US"),
+     dict(title="China bans exports of gallium to the US", source=DAILY, hours=1)),
+    ("wire and paper, same measure, a day later",
+     event("China tightens export controls on rare earths"),
+     dict(title="Beijing expands rare earth export curbs", source=DAILY, hours=20)),
+    ("'lifts … to 125%' raises, it does not ease",
+     event("US raises tariffs on Chinese goods to 125%"),
+     dict(title="Washington lifts China tariff to 125% effective immediately", source=DAILY, hours=4)),
+    ("retaliation reported with different goods named",
+     event("China imposes 15% tariffs on US coal and LNG"),
+     dict(title="Beijing hits back with levies on American coal, oil", source=DAILY, hours=2)),
+    ("bilateral rollback reported twice",
+     event("US and China agree to cut tariffs for 90 days"),
+     dict(title="US, China roll back tariffs in truce deal", source=DAILY, hours=3)),
+]
+
+APART = [
+    ("different rates on the same product",
+     event("US raises tariffs on Chinese steel to 25%"),
+     dict(title="US raises tariffs on Chinese steel to 50%", source=DAILY, hours=30)),
+    ("the retaliation is another event",
+     event("US imposes 25% tariffs on Chinese goods"),
+     dict(title="China imposes 25% tariffs on US goods", source=DAILY, hours=20)),
+    ("a different target",
+     event("US imposes 25% tariffs on Indian goods"),
+     dict(title="US imposes 25% tariffs on Brazilian goods", source=DAILY, hours=2)),
+    ("suspension is not the imposition",
+     event("China tightens export controls on rare earths"),
+     dict(title="China suspends export controls on rare earths", source=DAILY, hours=40)),
+    ("taking effect on another day",
+     event("Ruritania announces 10% tariffs on US cars"),
+     dict(title="Ruritania's 10% tariffs on US cars take effect", source=DAILY, hours=72)),
+    ("an old event outside the window",
+     event("China bans exports of gallium to the US"),
+     dict(title="China bans exports of gallium to the US", source=DAILY, hours=24 * 20)),
+    ("different counts of listed companies",
+     event("US adds 12 Chinese companies to entity list"),
+     dict(title="US adds 27 Chinese companies to entity list", source=DAILY, hours=24 * 9)),
+    ("different effective dates",
+     event("China to require export permits for graphite from Dec 1"),
+     dict(title="China to require export permits for graphite from Jan 1", source=DAILY, hours=24 * 5)),
+    ("listing parties is not controlling goods",
+     event("China adds 15 US firms to export control list"),
+     dict(title="China restricts exports of seven rare earth elements", source=DAILY, hours=1)),
+    ("the same rate a week later is a new step",
+     event("US imposes 25% tariff on Indian goods"),
+     dict(title="US adds extra 25% tariff on India over oil purchases", source=DAILY, hours=24 * 7)),
+    ("different products in the titles",
+     event("Ruritania slaps 50% levy on Taiwanese textiles"),
+     dict(title="Ruritania slaps 50% levy on Taiwanese pork", source=DAILY, hours=2)),
+    ("anti-dumping and countervailing are two proceedings",
+     event("Certain Brandy From Ruritania: Antidumping Duty Order"),
+     dict(title="Brandy From Ruritania: Final Affirmative Countervailing Duty Determination", source=DAILY, hours=2)),
+    ("same words, another language",
+     event("China bans exports of gallium to the US"),
+     dict(title="中国禁止镓出口至美国", source=CN_NEWS, hours=1)),
+]
+
+
+@pytest.mark.parametrize("name,first,second", SAME, ids=[s[0] for s in SAME])
+def test_duplicates_join(name, first, second):
+    index = index_with(first)
+    assert index.match(event(**second)) == first
+
+
+@pytest.mark.parametrize("name,first,second", APART, ids=[s[0] for s in APART])
+def test_different_events_stay_apart(name, first, second):
+    index = index_with(first)
+    assert index.match(event(**second)) is None
+
+
+def test_same_outlet_updated_headline_joins_by_url():
+    first = event("China to announce export curbs on rare earths", url="https://wire.example/a/1")
+    updated = event("China announces sweeping export controls on rare earths and magnets", hours=2,
+                    url="https://wire.example/a/1?utm_source=feed")
+    assert index_with(first).match(updated) == first
+
+
+def test_same_document_number_on_two_urls_joins_even_across_languages():
+    first = event("商务部公告2026年第12号 关于对相关物项实施出口管制的公告", source=MOFCOM,
+                  url="https://www.mofcom.gov.cn/zcfb/1.html")
+    mirror = event("商务部公告2026年第12号 关于对相关物项实施出口管制的公告", source=MOFCOM, hours=3,
+                   url="https://www.mofcom.gov.cn/xwfb/2.html")
+    english = event("MOFCOM Announcement No. 12 of 2026 on export controls", hours=5, key="商务部公告2026年第12号")
+    english = replace(english, keys=english.keys + ("商务部公告2026年第12号",))
+    index = index_with(first)
+    assert index.match(mirror) == first
+    assert index.match(english) == first
+
+
+def test_two_document_numbers_are_never_one_event():
+    first = event("商务部公告2026年第12号 公布对稀土物项实施出口管制的决定", source=MOFCOM)
+    second = event("商务部公告2026年第13号 公布对稀土技术实施出口管制的决定", source=MOFCOM, hours=0.1)
+    assert index_with(first).match(second) is None
+
+
+def test_two_documents_of_one_official_source_are_not_merged_by_wording():
+    first = event("Revisions to the Entity List", source=replace(WIRE, authority="official", id="bis"))
+    second = event("Revisions to the Entity List", source=replace(WIRE, authority="official", id="bis"), hours=24)
+    assert index_with(first).match(second) is None
+
+
+def test_a_shared_listing_url_with_a_different_title_is_not_a_copy():
+    first = event("Termination of Section 232 duties on steel", url="https://gov.example/trade-remedies")
+    other = event("China bans exports of gallium to the US", url="https://gov.example/trade-remedies", hours=1)
+    assert index_with(first).match(other) is None
+
+
+def test_update_indexes_new_report_titles_and_keys():
+    first = event("China bans exports of gallium to the US")
+    index = index_with(first)
+    copy = event("Gallium ban: Beijing halts shipments to America", source=DAILY, hours=1)
+    joined = first.with_report(copy.reports[0], T0)
+    joined = replace(joined, keys=joined.keys + copy.keys)
+    index.update(joined)
+    again = event("Gallium ban: Beijing halts shipments to America", source=DAILY, hours=2, url=copy.url)
+    assert index.match(again) == joined
+
+
+def test_evict_forgets_old_events_and_their_keys():
+    old, new = event("China bans exports of gallium to the US"), event("US adds 12 firms to entity list", hours=48)
+    index = index_with(old, new)
+    assert len(index) == 2
+    assert index.evict(T0 + timedelta(hours=1)) == 1
+    assert len(index) == 1
+    assert index.match(event("China bans exports of gallium to the US", url=old.url, hours=50)) is None
+
+
+def test_normalize_title_is_an_explicit_processor():
+    assert normalize_title("UPDATE 2-U.S. raises tariffs to 100 per cent!") == "us raise tariff 100%"
+    assert normalize_title("商務部：加征百分之十五关税") == "商务部加征百分之十五关税"
+    assert similarity(normalize_title("China bans gallium exports"), normalize_title("China bans gallium exports")) == 1.0
+
+
+def test_profile_reads_direction_stage_and_numbers():
+    assert Profile.of("US suspends tariffs on Mexico").direction == "down"
+    assert Profile.of("US imposes tariffs on Mexico").direction == "up"
+    assert Profile.of("Tariffs on Mexico take effect").effect
+    assert Profile.of("China hits $34B of US goods with tariffs").amounts == frozenset({"$34b"})
+
+
+def undated(title: str, source: Source = DAILY) -> Event:
+    return replace(event(title, source=source, hours=24 * 30), published_at=None)
+
+
+def test_an_undated_report_matches_at_any_age_when_it_shares_specifics():
+    first = event("Commerce adds Huawei to Entity List, tightening export controls")
+    assert index_with(first).match(undated("Huawei and 68 affiliates added to BIS Entity List")) == first
+
+
+def test_an_undated_report_needs_a_specific_fact_in_common():
+    first = event("Trade war: Washington slaps tariffs on Chinese imports")
+    assert index_with(first).match(undated("Washington escalates the trade war with tariff increases")) is None
+
+
+def test_many_events_match_quickly():
+    index = EventIndex(timedelta(days=14))
+    for n in range(600):
+        index.add(event(f"Country{n} imposes {n % 90 + 5}% tariffs on widgets{n}", hours=n % 200))
+    probe = event("Country42 imposes 47% tariffs on widgets42", source=DAILY, hours=43)
+    assert index.match(probe).title == "Country42 imposes 47% tariffs on widgets42"

@@ -1,0 +1,142 @@
+"""Decide whether an item announces a tariff or export-control measure, and which: pure rules.
+
+The title decides. A title is relevant for a topic when its main clause (context after "amid",
+"despite", "after", "if" … removed) names a measure of that topic and no veto applies. Hard vetoes
+always win: market reports, trade statistics, courts and the WTO, opinion and explainers,
+commentators (economists, lawmakers, CEOs …), foreign ministries, a spokesperson answering about
+a foreign measure, and, for official sources, routine agency notices (information collections,
+reviews, meetings …). Soft vetoes (reactions, attribution, talks, investigations, speculation,
+impact stories, analysis, questions) give way only when the title itself announces strongly
+enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate outweighs all of them,
+announcing words only the weaker ones. When the title names no measure, the summary may supply
+one (with a verb) if the item is official or the title points that way (exports, retaliation …).
+The rules are the tables in `tradewatch.lexicon`; `reasons` names the rules that decided.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from tradewatch import lexicon
+from tradewatch.extract import CJK, find_rates, normalize
+from tradewatch.models import TOPICS
+
+SUMMARY_CHARS = 400
+ROUTINE = tuple(rule for rule in lexicon.HARD_VETOES if rule.name == "veto-routine")
+LEGAL = tuple(rule for rule in lexicon.HARD_VETOES if rule.name == "veto-legal")
+NOISE = re.compile(r"\s*(?:" + "|".join(rule.pattern.pattern for rule in lexicon.NOISE) + r")\s*", re.I)
+NEWS_VETOES = tuple(rule for rule in lexicon.HARD_VETOES if rule.name != "veto-routine")
+
+
+@dataclass(frozen=True)
+class Classification:
+    topics: tuple[str, ...]
+    relevant: bool
+    reasons: tuple[str, ...]
+
+
+def classify(title: str, summary: str = "", lang: str = "en", authority: str = "news",
+             extra: Mapping[str, Any] | None = None, source_name: str = "") -> Classification:
+    """Topics, relevance and the names of the rules that decided."""
+    title = _clean(title)
+    main = lexicon.CONTEXT_CLAUSE.sub("", title)
+    hard = hard_vetoes(title, authority, extra, source_name)
+    if hard:
+        return Classification((), False, hard)
+    measures = find_measures(main)
+    soft = soft_vetoes(title, authority)
+    verbs = actions(main) if soft or any(measures.values()) else []
+    if soft and not overrides(main, measures, soft, verbs):
+        return Classification((), False, soft)
+    reasons = [name for topic in TOPICS for name in measures[topic]]
+    topics = tuple(topic for topic in TOPICS if measures[topic])
+    if not topics and (authority == "official" or lexicon.SUMMARY_HINT.search(main)):
+        topics, reasons = from_summary(_clean(summary[:SUMMARY_CHARS]))
+    if topics:
+        reasons += verbs + (["official"] if authority == "official" else [])
+    return Classification(topics, bool(topics), tuple(dict.fromkeys(reasons + soft)))
+
+
+def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, source_name: str) -> list[str]:
+    if authority == "official":          # routine notices are an agency's; the WTO is soft for it
+        vetoes = matches(lexicon.HARD_VETOES, title)
+        vetoes = [v for v in vetoes if v != "veto-legal"]
+    else:
+        vetoes = matches(NEWS_VETOES, title)
+    if CJK.search(title):
+        vetoes += matches(lexicon.HARD_VETOES_ZH, title)
+    action = str((extra or {}).get("action") or "")
+    if action and matches(ROUTINE, action):
+        vetoes.append("veto-routine-action")
+    if authority != "official" and lexicon.OPINION_SOURCE.search(source_name or ""):
+        vetoes.append("veto-opinion-source")
+    return vetoes
+
+
+def soft_vetoes(title: str, authority: str = "news") -> list[str]:
+    vetoes = matches(lexicon.SOFT_VETOES, title)
+    if authority == "official" and matches(LEGAL, title):
+        vetoes.append("soft-legal")
+    if CJK.search(title):
+        vetoes += matches(lexicon.SOFT_VETOES_ZH, title)
+    return vetoes
+
+
+def overrides(main: str, measures: dict[str, list[str]], soft: list[str], verbs: list[str]) -> bool:
+    """Whether the title announces strongly enough to outweigh every one of its soft vetoes."""
+    if not any(measures.values()):
+        return False
+    evidence = strength(main, verbs)
+    return all(gives_way(veto, main, evidence) for veto in soft)
+
+
+def strength(main: str, verbs: list[str]) -> set[str]:
+    """How strongly the title announces: "impose" (a verb acting on a measure, or a rate),
+    "announce" (announcing words too), "zh-announce" (发布, 公布, 宣布, 决定)."""
+    found = set(verbs)
+    evidence = set()
+    if found & (lexicon.IMPOSING | lexicon.ZH_IMPOSING) or find_rates(main):
+        evidence |= {"impose", "announce"}
+    if found & lexicon.ANNOUNCING:
+        evidence.add("announce")
+    if lexicon.ZH_ANNOUNCE.search(main):
+        evidence |= {"zh-announce", "announce"}
+    return evidence
+
+
+def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
+    if veto == "soft-zh-investigation":
+        return bool(lexicon.ZH_INVESTIGATION_OUTCOME.search(main))
+    return lexicon.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
+
+
+def actions(text: str) -> list[str]:
+    found = matches(lexicon.ACTIONS, text)
+    if CJK.search(text):
+        found += matches(lexicon.ACTIONS_ZH, text)
+    return found
+
+
+def from_summary(summary: str) -> tuple[tuple[str, ...], list[str]]:
+    """Topics the summary states with a verb of imposition, when the title names no measure."""
+    if not summary or not actions(summary):
+        return (), []
+    measures = find_measures(summary)
+    topics = tuple(topic for topic in TOPICS if measures[topic])
+    return topics, [f"summary:{name}" for topic in topics for name in measures[topic]]
+
+
+def find_measures(text: str) -> dict[str, list[str]]:
+    """Names of the measure rules of each topic that the text matches."""
+    tables = lexicon.MEASURES if CJK.search(text) else lexicon.MEASURES_EN
+    return {topic: matches(tables[topic], text) for topic in TOPICS}
+
+
+def matches(table: tuple[lexicon.Rule, ...], text: str) -> list[str]:
+    lowered = text.lower()
+    return [rule.name for rule in table if rule.search(text, lowered)]
+
+
+def _clean(text: str) -> str:
+    return NOISE.sub(" ", normalize(text)).strip()

@@ -1,0 +1,429 @@
+"""Recognise that a new event is one already known, in three layers; pure and in memory.
+
+1. Stable keys: the same document number, item key or canonical URL is the same event (a shared
+   URL under a wholly different title is a listing page, not a copy); two different document
+   numbers never are, even in two languages.
+2. Near-duplicate titles: rapidfuzz on titles put through `normalize_title` (the explicit
+   processor: lower case, no punctuation or filler words, "100 per cent" → "100%", U.S. → us),
+   against events whose `when` is within `window` of the candidate.
+3. Facts: the same topic and language, acting and targeted countries, products, rates, direction
+   (tightening or easing) and kind of measure, weighed together with title similarity, because
+   outlets rarely share wording; the bar rises with each day between the two.
+Numbers and roles are decisive in layers 2 and 3 (`conflicts`): different rates, amounts, counts,
+effective dates, actors, targets or products in the titles, opposite directions, anti-dumping
+against countervailing, an announcement against its taking effect on another day, or two documents
+of one official publisher are never duplicates. A news report without a publication date has no
+known age: the window does not apply, but it must share a specific fact and clear the bar of
+UNDATED_DAYS apart. `EventIndex` keeps each event's title profiles and an inverted index of title
+words and facts, so a match scores a few candidates, not the whole window.
+"""
+from __future__ import annotations
+
+import heapq
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from tradewatch import lexicon
+from tradewatch.extract import CJK, find_products, find_rates, normalize, strip_outlet
+from tradewatch.models import Event
+
+DEFAULT_WINDOW = timedelta(days=14)
+TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
+FACT_CUTOFF = 0.75           # facts score + TITLE_WEIGHT × similarity that makes a duplicate …
+FACT_DECAY = 0.08            # … plus this much for each day apart beyond the first
+UNDATED_DAYS = 3.0           # the bar for an event or candidate whose source gave no date
+TITLE_WEIGHT = 0.6
+SIMILARITY_FLOOR = 0.25      # rapidfuzz score_cutoff: below this two titles share nothing
+KEY_TITLE_FLOOR = 0.3        # a shared URL with a wholly different title is a listing page, not a copy
+CANDIDATES = 16              # events scored per match, the best by shared rare features …
+SHARED = 10                  # … after the newest few that share the most features …
+SHARED_CAP = 100             # … unless so many share them that the features say nothing
+POSTING_CAP = 250            # features shared by more events than this are too common to block on
+RAREST = 5                   # how many of the candidate's rarest features are looked up
+
+STOPWORDS = frozenset("""a an the of on in to for with and or as at by from its it is are be been was were
+has have had will would after over amid into says said say new this that than more most some all
+their his her them they we our you your vs via up out about""".split())
+_PREFIX = re.compile(r"^(?:update\s*\d*|exclusive|breaking|new|watch|video|live|world ecr)\s*[-:–]\s*", re.I)
+_RATE_WORDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:per ?cent|percent|pct)\b", re.I)
+_AMOUNT = re.compile(r"\$\s?(\d+(?:\.\d+)?)\s*(b|bn|billion|m|mn|million|t|tn|trillion)\b", re.I)
+_COUNT = re.compile(r"\b(\d+)\s+(?:[\w-]+\s+){0,2}?(?:companies|entities|firms|affiliates|entries|"
+                    r"individuals|organi[sz]ations|subsidiaries)\b", re.I)
+
+
+def normalize_title(title: str) -> str:
+    """The rapidfuzz processor: lower case, no punctuation or filler words, numbers as '100%'."""
+    text = normalize(strip_outlet(title))      # U.S. → US, full-width → ASCII, traditional → simplified
+    text = _PREFIX.sub("", _RATE_WORDS.sub(r"\1%", text.lower())).replace("'s ", " ")
+    text = re.sub(r"[^\w%\u4e00-\u9fff]+", " ", text)
+    if CJK.search(text):
+        return re.sub(r"\s+", "", text)
+    words = (w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in text.split() if w not in STOPWORDS)
+    return " ".join(words)
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1 similarity of two normalised titles (word-based for English, characters for Chinese)."""
+    if not a or not b:
+        return 0.0
+    cutoff = SIMILARITY_FLOOR * 100
+    if CJK.search(a) or CJK.search(b):
+        scores = (fuzz.ratio(a, b, processor=None, score_cutoff=cutoff),
+                  fuzz.partial_ratio(a, b, processor=None, score_cutoff=cutoff))
+    else:
+        scores = (fuzz.token_sort_ratio(a, b, processor=None, score_cutoff=cutoff),
+                  fuzz.token_set_ratio(a, b, processor=None, score_cutoff=cutoff))
+    return sum(scores) / 200
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What matching needs from one title, computed once."""
+
+    norm: str
+    rates: frozenset[str]            # rates written in the title
+    direction: str | None            # "up" (impose, tighten …), "down" (cut, suspend …) or None
+    effect: bool                     # reports a measure taking effect
+    products: frozenset[str] = frozenset()
+    amounts: frozenset[str] = frozenset()   # "$34b"
+    counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
+
+    @classmethod
+    @lru_cache(maxsize=8192)
+    def of(cls, title: str) -> "Profile":
+        main = lexicon.CONTEXT_CLAUSE.sub("", normalize(title))
+        lowered = main.lower()
+        up = bool(lexicon.DIRECTION_UP.search(main))
+        down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
+        direction = "up" if up and not down else "down" if down and not up else None
+        effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
+        amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
+        return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
+                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)))
+
+
+def _has(lowered: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in lowered for needle in needles)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One indexed event with the profiles of its report titles and their facts pooled."""
+
+    event: Event
+    profiles: list[Profile] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+    pooled: dict[str, frozenset[str]] = field(default_factory=dict)
+    _measures: frozenset[str] | None = None
+
+    def measures(self) -> frozenset[str]:
+        """The event's measure rule names, worked out once."""
+        if self._measures is None:
+            self._measures = measure_names(self.event)
+        return self._measures
+
+    def add_profile(self, profile: Profile) -> None:
+        self.profiles.append(profile)
+        for name in POOLED:
+            self.pooled[name] = self.pooled.get(name, frozenset()) | getattr(profile, name)
+
+    def union(self, name: str) -> frozenset[str]:
+        return self.pooled.get(name, frozenset())
+
+    @property
+    def direction(self) -> str | None:
+        return self.profiles[0].direction
+
+    @property
+    def effect(self) -> bool:
+        return self.profiles[0].effect
+
+
+POOLED = ("rates", "amounts", "counts", "products")
+ALL_MEASURES = frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules)
+
+
+class EventIndex:
+    """The events of the recent window, indexed for `match`."""
+
+    def __init__(self, window: timedelta = DEFAULT_WINDOW):
+        self.window = window
+        self._entries: dict[str, Entry] = {}
+        self._keys: dict[str, str] = {}
+        self._postings: dict[str, dict[str, None]] = {}    # feature → event ids, in insertion order
+        self._order: dict[str, int] = {}          # event id → insertion number, for stable ties
+        self._added = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, event: Event) -> None:
+        if event.id in self._entries:
+            self.update(event)
+            return
+        entry = Entry(event)
+        self._added += 1
+        self._order[event.id] = self._added
+        entry.add_profile(Profile.of(event.title or ""))      # every entry has a first profile
+        for title in dict.fromkeys(r.title for r in event.reports if r.title and r.title != event.title):
+            entry.add_profile(Profile.of(title))
+        self._entries[event.id] = entry
+        self._index(entry)
+
+    def update(self, event: Event) -> None:
+        """Replace the event with the same id, indexing any new report titles and keys."""
+        entry = self._entries.get(event.id)
+        if entry is None:
+            self.add(event)
+            return
+        known = {p.norm for p in entry.profiles}
+        for report in event.reports:
+            profile = Profile.of(report.title)
+            if report.title and profile.norm not in known:
+                entry.add_profile(profile)
+                known.add(profile.norm)
+        entry.event = event
+        entry._measures = None
+        self._index(entry)
+
+    def match(self, candidate: Event) -> Event | None:
+        """The known event the candidate duplicates, or None."""
+        profile = Profile.of(candidate.title)
+        keyed = self._match_key(candidate, profile)
+        if keyed is not None:
+            return keyed
+        best, best_score = None, 0.0
+        for entry in self._candidates(candidate, profile):
+            score = self._score(candidate, profile, entry)
+            if score > best_score:
+                best, best_score = entry.event, score
+        return best
+
+    def evict(self, before: datetime) -> int:
+        """Forget events whose `when` is before `before`; return how many."""
+        old = [eid for eid, entry in self._entries.items() if entry.event.when < before]
+        for eid in old:
+            entry = self._entries.pop(eid)
+            for feature in entry.features:
+                posting = self._postings.get(feature)
+                if posting is not None:
+                    posting.pop(eid, None)
+                    if not posting:
+                        del self._postings[feature]
+            for key in entry.event.keys:
+                if self._keys.get(key) == eid:
+                    del self._keys[key]
+            del self._order[eid]
+        return len(old)
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _index(self, entry: Entry) -> None:
+        event = entry.event
+        for key in event.keys:
+            self._keys.setdefault(key, event.id)
+        features = set().union(*(features_of(event, p) for p in entry.profiles))
+        for feature in features - entry.features:
+            self._postings.setdefault(feature, {})[event.id] = None
+        entry.features |= features
+
+    def _match_key(self, candidate: Event, profile: Profile) -> Event | None:
+        for key in candidate.keys:
+            eid = self._keys.get(key)
+            entry = self._entries.get(eid) if eid else None
+            if entry is None or docs_differ(entry.event, candidate):
+                continue
+            if key in (candidate.doc_number, entry.event.doc_number) or self._similar(profile, entry, KEY_TITLE_FLOOR):
+                return entry.event
+        return None
+
+    @staticmethod
+    def _similar(profile: Profile, entry: Entry, floor: float) -> bool:
+        return max(similarity(profile.norm, p.norm) for p in entry.profiles) >= floor
+
+    def _candidates(self, candidate: Event, profile: Profile) -> list[Entry]:
+        """Events sharing the most of the candidate's features (greedy set intersection, rarest
+        first), then those sharing most of its rarest few, newest first on ties."""
+        postings = sorted((p for f in sorted(features_of(candidate, profile)) if (p := self._postings.get(f))),
+                          key=len)
+        if not postings:
+            return []
+        common = postings[0].keys()
+        for posting in postings[1:]:
+            narrowed = common & posting.keys()
+            if narrowed:
+                common = narrowed
+        counts: Counter[str] = Counter()
+        for posting in [p for p in postings if len(p) <= POSTING_CAP][:RAREST]:
+            counts.update(posting.keys())
+        best = heapq.nlargest(SHARED, common, key=self._order.__getitem__) if len(common) <= SHARED_CAP else []
+        best += [eid for eid, _ in counts.most_common(CANDIDATES)]
+        return [self._entries[eid] for eid in dict.fromkeys(best)]
+
+    def _score(self, candidate: Event, profile: Profile, entry: Entry) -> float:
+        """How surely the candidate repeats this event; 0 when it does not."""
+        event = entry.event
+        if event.lang != candidate.lang or not set(event.topics) & set(candidate.topics):
+            return 0.0
+        apart = days_apart(event, candidate)
+        if (apart is not None and apart > self.window / timedelta(days=1)) or conflicts(candidate, profile, entry, apart):
+            return 0.0
+        sim = max(similarity(profile.norm, p.norm) for p in entry.profiles)
+        if sim >= TITLE_CUTOFF:
+            return 1.0 + sim
+        if apart is None and not shares_specifics(candidate, entry):
+            return 0.0
+        score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
+        days = UNDATED_DAYS if apart is None else apart
+        return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
+
+
+def features_of(event: Event, profile: Profile) -> set[str]:
+    """Blocking features: title words (Chinese: character pairs) and facts, per language."""
+    lang = event.lang
+    if CJK.search(profile.norm):
+        words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
+    else:
+        words = set(profile.norm.split())
+    facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
+             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates})
+    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts}
+
+
+def shares_specifics(candidate: Event, entry: Entry) -> bool:
+    """A product, a rate or a specific kind of measure in common: what an undated match needs."""
+    event = entry.event
+    return bool(set(candidate.products) & set(event.products) or set(candidate.rates) & set(event.rates)
+                or specific(measure_names(candidate)) & specific(entry.measures()))
+
+
+def days_apart(a: Event, b: Event) -> float | None:
+    """Days between the two publication times; None (any age) when a news source gave no date."""
+    if a.published_at is None or b.published_at is None:
+        if a.authority != "official" and b.authority != "official":
+            return None
+    return abs(a.when - b.when) / timedelta(days=1)
+
+
+def same_body(a: Event, b: Event) -> bool:
+    """Both from one publisher: the same source, or source names equal before any bracket."""
+    if a.source_id == b.source_id:
+        return True
+    head_a, head_b = (lexicon.SOURCE_NAME_HEAD.match(e.source_name).group(0).strip().lower() for e in (a, b))
+    return bool(head_a) and head_a == head_b
+
+
+def docs_differ(a: Event, b: Event) -> bool:
+    return bool(a.doc_number and b.doc_number and a.doc_number != b.doc_number)
+
+
+def _disjoint(a, b) -> bool:
+    return bool(a) and bool(b) and not set(a) & set(b)
+
+
+def conflicts(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> str | None:
+    """The first fact that makes two reports different events whatever their wording, or None."""
+    return next((name for name, differs in CONFLICTS if differs(candidate, profile, entry, apart)), None)
+
+
+def _numbers_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    return any(_disjoint(getattr(profile, name), entry.union(name)) for name in ("rates", "amounts", "counts"))
+
+
+def _dates_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    event = entry.event
+    return bool(candidate.effective_on and event.effective_on and candidate.effective_on != event.effective_on)
+
+
+def _remedies_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    kinds = remedy_kinds(measure_names(candidate))
+    return bool(kinds) and _disjoint(kinds, remedy_kinds(entry.measures()))
+
+
+def _directions_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    return bool(profile.direction and entry.direction and profile.direction != entry.direction)
+
+
+def _stages_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    """An announcement and its taking effect on another day are two events."""
+    return profile.effect != entry.effect and (apart is None or apart >= 1.0)
+
+
+def _two_documents(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    event = entry.event
+    return (candidate.authority == "official" and event.authority == "official"
+            and same_body(candidate, event) and not set(candidate.keys) & set(event.keys))
+
+
+CONFLICTS = (
+    ("document numbers", lambda c, p, e, a: docs_differ(e.event, c)),
+    ("numbers", _numbers_differ),
+    ("actors", lambda c, p, e, a: _disjoint(c.actors, e.event.actors)),
+    ("targets", lambda c, p, e, a: _disjoint(c.targets, e.event.targets)),
+    ("effective dates", _dates_differ),
+    ("products", lambda c, p, e, a: not compatible_products(p.products, e.union("products"))),
+    ("remedies", _remedies_differ),
+    ("directions", _directions_differ),
+    ("stages", _stages_differ),
+    ("two official documents", _two_documents),
+)
+
+
+def fact_score(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> float:
+    event = entry.event
+    score = 0.0
+    score += 0.25 if set(candidate.actors) & set(event.actors) else 0.0
+    score += 0.15 if set(candidate.targets) & set(event.targets) else 0.0
+    if set(candidate.products) & set(event.products):
+        score += 0.3
+    score += 0.2 if set(candidate.rates) & set(event.rates) else 0.0
+    score += 0.15 if profile.direction and profile.direction == entry.direction else 0.0
+    score += 0.1 if apart is not None and apart <= 1.5 else 0.0
+    names = measure_names(candidate)
+    score += 0.1 if specific(names) & specific(entry.measures()) else 0.0
+    if "export_control" in candidate.topics and "export_control" in event.topics:
+        score -= 0.2 if _one_kind_each(names, entry.measures()) else 0.0
+    return score
+
+
+def compatible_products(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two titles' products can be the same goods: equal, or one covers the other."""
+    if not a or not b:
+        return True
+    umbrellas = lexicon.UMBRELLAS
+    return any(x == y or x in umbrellas.get(y, ()) or y in umbrellas.get(x, ()) for x in a for y in b)
+
+
+def measure_names(event: Event) -> frozenset[str]:
+    """The measure rules the event's title matched: from its reasons, or read again from the title."""
+    names = frozenset(event.reasons) & ALL_MEASURES
+    return names if names or event.reasons else _title_measures(event.title)
+
+
+@lru_cache(maxsize=8192)
+def _title_measures(title: str) -> frozenset[str]:
+    text = normalize(title)
+    return frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules
+                     if rule.search(text, text.lower()))
+
+
+def _one_kind_each(a: frozenset[str], b: frozenset[str]) -> bool:
+    """One report only lists parties, the other only controls goods (or the reverse)."""
+    listing, goods = lexicon.LISTING_MEASURES, lexicon.GOODS_MEASURES
+    return bool((a & listing and not a & goods and b & goods and not b & listing)
+                or (b & listing and not b & goods and a & goods and not a & listing))
+
+
+def remedy_kinds(names: frozenset[str]) -> set[str]:
+    return {lexicon.REMEDY_KINDS[name] for name in names if name in lexicon.REMEDY_KINDS}
+
+
+def specific(names: frozenset[str]) -> frozenset[str]:
+    """The specific measure rules among `names` (entity list, anti-dumping …)."""
+    return names & lexicon.SPECIFIC_MEASURES

@@ -1,0 +1,533 @@
+"""Rules and lexicons as data: what a tariff or export-control announcement looks like, in English
+and Chinese, and what only talks about one (markets, statistics, courts, reactions, routine notices).
+
+Every rule is a named regular expression (with optional literals that must be present, a cheap
+test before the pattern runs); `classify` reports the names of the rules that matched or vetoed,
+so "why did I get this" has an answer. The tables describe how announcements are phrased in
+general (a measure noun, a verb acting on it, a rate), never particular headlines. Chinese text is
+matched after `to_simplified` (traditional characters mapped to simplified), so one table serves
+both scripts. Also here: which soft veto gives way to what, countries (names, leaders, ministries,
+companies) and products as word phrases, the direction of a measure (tightening or easing), its
+"taking effect" stage, measure kinds that keep two proceedings apart, and OFFICIAL_SOURCE /
+OFFICIAL_HOST, the general list (government bodies and hosts) that infers an official source from
+its name or URL. Pure data and two tiny helpers, no I/O.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+    needs: tuple[str, ...] = ()   # lower-case literals, one of which the text must contain: a cheap
+                                  # test before the pattern is tried (empty: always try)
+
+    def search(self, text: str, lowered: str) -> bool:
+        if self.needs and not any(needle in lowered for needle in self.needs):
+            return False
+        return self.pattern.search(text) is not None
+
+
+def rules(*entries: tuple, flags: int = I) -> tuple[Rule, ...]:
+    """(name, regex) or (name, regex, needs) entries; `needs` is a string of "|"-separated literals."""
+    return tuple(Rule(e[0], re.compile(e[1], flags), tuple(e[2].split("|")) if len(e) > 2 else ()) for e in entries)
+
+
+# --- Traditional → simplified, for the characters the Chinese tables and extractors use. --------
+_TRAD = ('萬與專業東絲兩嚴喪個豐臨為麗舉義烏樂喬習鄉書買亂爭於虧雲亞產親億僅從倉儀們價眾優會傘偉傳傷倫偽體餘傭俠偵側僑係儉債傾償儲兒兌黨蘭關興養內岡冊寫軍農馮衝決況凍淨準涼減幾鳳憑凱擊劃劉則'
+         '剛創刪別劑劍剝劇勸辦務動勵勁勞勢勛勝區醫華協單賣盧衛卻廠廳歷厲壓厭廁廂廈廚縣參雙發變敘疊葉號嘆籲後嚇呂嗎噸聽啟吳員響啞嘩喚噴囑團園圍國圖圓聖場壞塊堅壇壩墳墜壟壘墾墊塹墮牆壯聲殼壺處'
+         '備復夠頭誇夾奪奮獎奧妝婦媽婁嬌娛嬰孫學寧寶實寵審憲宮寬賓寢對尋導壽將爾塵嘗堯尷屍盡層屜屆屬屢嶼歲豈崗嵐島嶺峽崢巒鞏幣帥師帳簾幟帶幫莊慶廬應廟龐廢開異棄張彌彎彈強歸當錄彥徹徑憶憂懷態'
+         '慫悵愴憐總戀懇惡惻惱悅懸憫驚懼慘懲憊慚憚慣憤願懾懶戲戰戶紮撲執擴掃揚擾撫拋摳搶護報擔擬攏揀擁攔擰撥擇掛摯攣撻挾撓擋掙擠揮撈損撿換搗據擄擲撣摻攬攙擱摟攪攜攝擺搖擯攤撐攆擷攢敵斂數齋鬥'
+         '斬斷無舊時曠曇晝顯晉曬曉暈暉暫術樸機殺雜權條來楊傑極構樞棗槍楓櫃檸柵標棧棟欄樹棲樣橋樺槳樁夢檢槓橢樓欖橫櫻櫥歡歐殲殘殯毆毀畢斃氈氣氫匯漢湯洶溝沒瀝淪滄滬濘淚瀉潑澤潔灑窪淺漿澆濁測濟'
+         '瀏渾濃濤澇漣渦渙滌潤澗漲澀淵漬漸漁滲溫遊灣濕潰濺滾滯滿濾濫濱灘潛瀾瀕滅燈靈災燦爐燉點煉熾爍爛燭煙煩燒燴燙燼熱煥愛爺牘牽犧狀猶狽獰獨狹獅猙獄獵豬貓獻瑪環現璽瓏瑣瓊電畫暢療瘡瘋癢癱癮皺'
+         '盞鹽監蓋盜盤矚瞞矯礦碼磚礎碩確礙鹼禮禍祿禪離禿種積稱穩窮竊竅窯竄窩窺豎競篤筍筆籠築篩籌簽簡籃籬類粵糞糧緊糾紀約紅紋納紐純紗紙級紛紡細紳紹終組絆結絕絞絡給絨統絹綁經綜綠綢維綱網綴綻綿'
+         '緒線緝締緣編緩緯練緻縫縮縱績織繞繡繩繪繫繳繹繼續纏纖纜罰罵罷羅羈翹聳恥聶聾職聯聰肅腸膚腎腫脹脅膽朧膠脈髒腦膿腳脫臉臘騰輿艦艙豔藝節蕪蘆葦蒼蘇蘋莖荊薦莢蕩榮葷熒蔭藥萊蓮獲瑩鶯蘿螢營縈'
+         '蕭薩蔥蔣藍薔藹蘊蘚虜慮虛蟲雖蝦蝕蟻螞蠶蠔蠱蠻蟄蛻蝸蠟蠅蟬銜補襯襖襪襲裝褲見觀規覓視覽覺觸譽計訂認譏討讓訓議訊記講諱訝許論訟諷設訪訣證評識詐訴診詞譯試詩誠話誕詭詢該詳誡誣語誤誘說誦請'
+         '諸諾讀誹課誰調諒談誼謀諜謊諧謂諭諮諺謎謝謠謙謹謬譜譴穀貝貞負貢財責賢敗賬貨質販貪貧貶購貯貫貳賤貼貴貸貿費賀賊賈賄賃賂贓資賦賭贖賞賜賠賴贅賺賽贊贈贏趙趕趨躍跡踐蹤軀車軌軒轉輪軟轟軸輕'
+         '載轎較輔輛輩輝輸輻輯輾轄轍辭辯邊遼達遷過邁運還這進遠違連遲適選遜遞邏遺遙鄧郵鄰鄭醞醬釀釋裏鑒針釘釣鈣鈦鈍鈔鋼鑰欽鈞鎢鉤鈕錢鉗鈷鑽鉬鉀鈾鐵鉑鈴鉛鉍銅鋁銦銀鑄銻鋅銷鎖鍋鏽鋒鋰鋸錳錯錨錦'
+         '鍵鎂鎳鎵鍺鐳鑲鐘鏈長門閃閉問闖閑間悶閘鬧聞閥閣閩閱闊闡闆隊陽陰陣階際陸隴陳陝險隨隱隸難雞霧靂靄靜韁韋韌韓頁頂頃項順須頑顧頓頒頌預領頗頸頰頻頹穎顆題顏額顛顫風颱颳飄飛飢飯飲飾飽飼餌饒'
+         '餃餅餓館饅饑饋馬馭馳馴驢駁駐駝駕駛駭駱駿騎騙騷驅驗驟驕鬆鬍鬚魚魯鮮鯨鱗鳥鳴鴨鴻鵝鷹鹵麥黃齊齒齡龍龜徵製鬱捨綫艶託陞週麵範倆穫併僱彙臺檯佈乾幹嚮鍊裡隻稅廣鎮採')
+_SIMP = ('万与专业东丝两严丧个丰临为丽举义乌乐乔习乡书买乱争于亏云亚产亲亿仅从仓仪们价众优会伞伟传伤伦伪体余佣侠侦侧侨系俭债倾偿储儿兑党兰关兴养内冈册写军农冯冲决况冻净准凉减几凤凭凯击划刘则'
+         '刚创删别剂剑剥剧劝办务动励劲劳势勋胜区医华协单卖卢卫却厂厅历厉压厌厕厢厦厨县参双发变叙叠叶号叹吁后吓吕吗吨听启吴员响哑哗唤喷嘱团园围国图圆圣场坏块坚坛坝坟坠垄垒垦垫堑堕墙壮声壳壶处'
+         '备复够头夸夹夺奋奖奥妆妇妈娄娇娱婴孙学宁宝实宠审宪宫宽宾寝对寻导寿将尔尘尝尧尴尸尽层屉届属屡屿岁岂岗岚岛岭峡峥峦巩币帅师帐帘帜带帮庄庆庐应庙庞废开异弃张弥弯弹强归当录彦彻径忆忧怀态'
+         '怂怅怆怜总恋恳恶恻恼悦悬悯惊惧惨惩惫惭惮惯愤愿慑懒戏战户扎扑执扩扫扬扰抚抛抠抢护报担拟拢拣拥拦拧拨择挂挚挛挞挟挠挡挣挤挥捞损捡换捣据掳掷掸掺揽搀搁搂搅携摄摆摇摈摊撑撵撷攒敌敛数斋斗'
+         '斩断无旧时旷昙昼显晋晒晓晕晖暂术朴机杀杂权条来杨杰极构枢枣枪枫柜柠栅标栈栋栏树栖样桥桦桨桩梦检杠椭楼榄横樱橱欢欧歼残殡殴毁毕毙毡气氢汇汉汤汹沟没沥沦沧沪泞泪泻泼泽洁洒洼浅浆浇浊测济'
+         '浏浑浓涛涝涟涡涣涤润涧涨涩渊渍渐渔渗温游湾湿溃溅滚滞满滤滥滨滩潜澜濒灭灯灵灾灿炉炖点炼炽烁烂烛烟烦烧烩烫烬热焕爱爷牍牵牺状犹狈狞独狭狮狰狱猎猪猫献玛环现玺珑琐琼电画畅疗疮疯痒瘫瘾皱'
+         '盏盐监盖盗盘瞩瞒矫矿码砖础硕确碍碱礼祸禄禅离秃种积称稳穷窃窍窑窜窝窥竖竞笃笋笔笼筑筛筹签简篮篱类粤粪粮紧纠纪约红纹纳纽纯纱纸级纷纺细绅绍终组绊结绝绞络给绒统绢绑经综绿绸维纲网缀绽绵'
+         '绪线缉缔缘编缓纬练致缝缩纵绩织绕绣绳绘系缴绎继续缠纤缆罚骂罢罗羁翘耸耻聂聋职联聪肃肠肤肾肿胀胁胆胧胶脉脏脑脓脚脱脸腊腾舆舰舱艳艺节芜芦苇苍苏苹茎荆荐荚荡荣荤荧荫药莱莲获莹莺萝萤营萦'
+         '萧萨葱蒋蓝蔷蔼蕴藓虏虑虚虫虽虾蚀蚁蚂蚕蚝蛊蛮蛰蜕蜗蜡蝇蝉衔补衬袄袜袭装裤见观规觅视览觉触誉计订认讥讨让训议讯记讲讳讶许论讼讽设访诀证评识诈诉诊词译试诗诚话诞诡询该详诫诬语误诱说诵请'
+         '诸诺读诽课谁调谅谈谊谋谍谎谐谓谕谘谚谜谢谣谦谨谬谱谴谷贝贞负贡财责贤败账货质贩贪贫贬购贮贯贰贱贴贵贷贸费贺贼贾贿赁赂赃资赋赌赎赏赐赔赖赘赚赛赞赠赢赵赶趋跃迹践踪躯车轨轩转轮软轰轴轻'
+         '载轿较辅辆辈辉输辐辑辗辖辙辞辩边辽达迁过迈运还这进远违连迟适选逊递逻遗遥邓邮邻郑酝酱酿释里鉴针钉钓钙钛钝钞钢钥钦钧钨钩钮钱钳钴钻钼钾铀铁铂铃铅铋铜铝铟银铸锑锌销锁锅锈锋锂锯锰错锚锦'
+         '键镁镍镓锗镭镶钟链长门闪闭问闯闲间闷闸闹闻阀阁闽阅阔阐板队阳阴阵阶际陆陇陈陕险随隐隶难鸡雾雳霭静缰韦韧韩页顶顷项顺须顽顾顿颁颂预领颇颈颊频颓颖颗题颜额颠颤风台刮飘飞饥饭饮饰饱饲饵饶'
+         '饺饼饿馆馒饥馈马驭驰驯驴驳驻驼驾驶骇骆骏骑骗骚驱验骤骄松胡须鱼鲁鲜鲸鳞鸟鸣鸭鸿鹅鹰卤麦黄齐齿龄龙龟征制郁舍线艳托升周面范俩获并雇汇台台布干干向炼里只税广镇采')
+TRAD_TO_SIMP = str.maketrans(dict(zip(_TRAD, _SIMP)))
+
+
+def to_simplified(text: str) -> str:
+    return text.translate(TRAD_TO_SIMP)
+
+
+# Phrases that contain a measure word without being about a measure; removed before matching.
+NOISE = rules(
+    ("harmonized-tariff", r"\bharmoni[sz]ed tariff (?:schedule|system)\b|\bHTSU?S?\b"),
+    ("tariff-classification", r"\btariff (?:classification|code|number|heading|line)s?\b"),
+    ("heavy-duty", r"\b(?:heavy|light|medium)[- ]duty\b|\bon duty\b|\bduty of care\b|\bduty to\b"),
+    ("tariff-man", r"\btariff man\b"),
+    ("trade-war", r"\b(?:tariff|trade) (?:wars?|fights?|battles?|disputes?|rows?|tensions|spats?|standoffs?|"
+                  r"conflicts?)\b"),
+    ("price-moves", r"\bprices? (?:increases?|hikes?|rises?|cuts?|jumps?)\b|\binterest[- ]rate (?:cuts?|hikes?)\b"),
+)
+
+# --- Measures: the nouns (and noun phrases) of a tariff or an export control. -------------------
+TARIFF_MEASURES = rules(
+    ("tariff", r"\btariffs?\b|\btariff-rate\b|\bsurtax(?:es)?\b|\bimport surcharges?\b", "tariff|surtax|surcharge"),
+    ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
+               r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
+               r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for)\b|\bduty-free\b", "dut"),
+    ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b", "lev|tax"),
+    ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
+    ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
+    ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
+    ("trade-statute", r"\bsection\s+(?:232|301|201|122|338)\b|\bIEEPA\b", "section|ieepa"),
+    ("adjusting-imports", r"\badjusting imports of\b", "adjusting"),
+    ("de-minimis", r"\bde minimis\b", "minimis"),
+    ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
+    ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
+)
+TARIFF_MEASURES_ZH = rules(
+    ("zh-tariff", r"关税|加征|征税|进口税|税率", "关税|加征|征税|进口税|税率"),
+    ("zh-anti-dumping", r"反倾销|倾销", "倾销"),
+    ("zh-countervailing", r"反补贴", "反补贴"),
+    ("zh-safeguard", r"保障措施", "保障措施"),
+    ("zh-deposit", r"保证金", "保证金"),
+    ("zh-exclusion-list", r"排除清单", "排除清单"),
+)
+
+_CONTROLLED = (r"(?:rare[- ]earths?|gallium|germanium|antimony|graphite|tungsten|tellurium|bismuth|"
+               r"molybdenum|indium|lithium|cobalt|magnets?|critical minerals?|superhard materials?|"
+               r"chips?|microchips?|semiconductors?|chipmaking|chip-making|technology|tech|AI|"
+               r"advanced computing|dual-use items?|drones?|battery technolog\w*|memory|HBM)")
+_RESTRICT_VERB = (r"(?:ban|bans|banned|banning|bar|bars|barred|barring|restrict|restricts|restricted|"
+                  r"restricting|curb|curbs|curbed|curbing|limit|limits|limiting|halt|halts|halted|"
+                  r"halting|tighten|tightens|tightened|tightening|suspend|suspends|suspended|block|blocks|"
+                  r"blocked|prohibit|prohibits|prohibited|prohibiting|control|controls|stop|stops|cut off|"
+                  r"cuts off|freeze|freezes|loosen|loosens|ease|eases|eased|relax|relaxes|lift|lifts)")
+EXPORT_MEASURES = rules(
+    ("export-control", r"\bexport[- ]controls?\b|\bexport[- ]controlled\b", "export"),
+    ("export-restriction", r"\bexport (?:restrictions?|curbs?|bans?|limits?|licen[cs]es?|licen[cs]ing|"
+                           r"permits?|privileges|embargo|rules?|regime|approvals?|checks|quotas?)\b", "export"),
+    ("restrict-exports", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,40}}?\bexports?\b", "export"),
+    ("restrict-controlled-sales", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,20}}?\b(?:sales|shipments|supplies)\b"
+                                  rf"[^.;:]{{0,30}}{_CONTROLLED}\b", "sale|shipment|suppl"),
+    ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+on\s+(?:the\s+)?"
+                                r"(?:[\w\-]+\s+){0,3}exports?\b", "export"),
+    ("export-x-controls", r"\bexports?,[\w\s,()\-]{0,50}\bcontrols?\b", "export"),
+    ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+(?:on|for)\s+"
+                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban"),
+    ("entity-list", r"\bentit(?:y|ies) list\b|\bunverified list\b|\bunreliable entit(?:y|ies)\b|"
+                    r"\bblack ?list(?:s|ed|ing)?\b|\b(?:export )?control list\b|\bmilitary end[- ]users? list\b", "list|entit"),
+    ("add-to-list", r"\badd(?:s|ed|ing)?\b[^.;:]{0,40}\b(?:companies|entities|firms|affiliates|entries|"
+                    r"organi[sz]ations)\b[^.;:]{0,25}\bto\b[^.;:]{0,30}\blist\b", "list"),
+    ("ear", r"\bexport administration regulations\b", "regulations"),
+    ("dual-use", r"\bdual[- ]use\b", "dual"),
+    ("licensing", r"\blicen[cs]e (?:requirements?|review policy|review|applications?|exceptions?)\b|"
+                  r"\blicen[cs]es? (?:to|for) (?:exports?|exporting|ship|shipments|sell|sales)\b|"
+                  r"\blicen[cs]ing (?:requirements?|regime|measures|facilitation|system|rules)\b|"
+                  r"\bvalidated end[- ]users?\b|\bforeign[- ](?:produced )?direct product rules?\b|"
+                  r"\bend[- ]use controls?\b|\bdenying export privileges\b|\bdenial order\b|"
+                  r"\btemporary general licen[cs]e\b", "licen|end-use|end use|end-user|end user|privilege|denial|direct product"),
+    ("tech-access", r"\b(?:curb|curbs|curtail|curtails|restrict|restricts|limit|limits|block|blocks|"
+                    r"cut off|cuts off|choke|chokes|squeeze|squeezes)\b[\w\s'’,\-]{0,40}\baccess to\b"
+                    rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
+    ("controlled-goods-squeeze", rf"\b{_RESTRICT_VERB}\b[^.;:]{{0,40}}\b(?:rare[- ]earths?|gallium|germanium|"
+                                 r"antimony|graphite|tungsten|critical minerals?|superhard materials?)\b", "rare|gallium|germanium|antimony|graphite|tungsten|mineral|superhard"),
+    ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|curbs|restrictions|ban)\b", "control|curb|restriction|ban"),
+    ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
+)
+EXPORT_MEASURES_ZH = rules(
+    ("zh-export-control", r"出口管[制控]|管制物项|管控名单|管制清单|管制措施", "管制|管控"),
+    ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
+    ("zh-dual-use", r"两用物项", "两用物项"),
+    ("zh-export-licence", r"出口许可", "出口许可"),
+    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复)[^，。；！？]{0,20}出口", "出口"),
+    ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
+)
+MEASURES = {"tariff": TARIFF_MEASURES + TARIFF_MEASURES_ZH,
+            "export_control": EXPORT_MEASURES + EXPORT_MEASURES_ZH}
+MEASURES_EN = {"tariff": TARIFF_MEASURES, "export_control": EXPORT_MEASURES}
+# Measure rules specific enough that two reports naming the same one name the same kind of measure.
+SPECIFIC_MEASURES = frozenset(rule.name for rules_ in MEASURES.values() for rule in rules_) - {
+    "tariff", "duties", "levy", "export-control", "export-restriction", "restrict-exports",
+    "restrictions-on-exports", "goods-controls", "zh-tariff", "zh-export-control", "zh-export-ban"}
+
+# --- Actions: a measure being announced, imposed, changed or threatened. -------------------------
+ACTIONS = rules(
+    ("act-impose", r"\b(?:impos(?:e|es|ed|ing)|slap(?:s|ped|ping)?|levie[sd]|sets?(?! to\b| for\b)|setting|"
+                   r"hits?\b[^.;:]{0,40}\bwith|enact(?:s|ed)?|introduc(?:e|es|ed|ing)|matches|takes? action|"
+                   r"(?:fires?|hits?|strikes?|answers?|responds?|retaliates?)(?: back)? with)\b"),
+    ("act-raise", r"\b(?:rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed)?|"
+                  r"doubl(?:e|es|ed)|tripl(?:e|es|ed)|escalat(?:e|es|ed|ing)|expand(?:s|ed|ing)?|expansion|"
+                  r"widen(?:s|ed)?|broaden(?:s|ed)?|tighten(?:s|ed|ing)?|extend(?:s|ed|ing)?|extension)\b"),
+    ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|"
+                 r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"
+                 r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
+                 r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
+                 r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation)\b"),
+    ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"
+                     r"publish(?:es|ed)?|finali[sz](?:e|es|ed)|adopt(?:s|ed)?|approv(?:e|es|ed)|"
+                     r"implement(?:s|ed|ing)?|implementation|launch(?:es|ed)?|order(?:s|ed)?|sign(?:s|ed)?|"
+                     r"decision|decides?|modif(?:y|ies|ied|ying|ication)|adjust(?:s|ed|ing)?|"
+                     r"revis(?:e|es|ed|ion|ions)|amend(?:s|ed|ment|ments)?|reinstat(?:e|es|ed)|"
+                     r"restor(?:e|es|ed)|require(?:s|d)?|requiring|assessed|collect(?:s|ed|ing)?|"
+                     r"charg(?:e|es|ed|ing))\b"),
+    ("act-threaten", r"\bthreat(?:en|ens|ened|ening)?\b"),
+    # "bans", "curbs", "limits" … are verbs only with an object after them ("China curbs exports"),
+    # not as nouns ("US chip curbs", "curbs on exports").
+    ("act-restrict", r"\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
+                     r"curb(?:ed|ing)?|curtail(?:s|ed)?|limiting|halt(?:ed|ing)?|needs? (?:an? )?(?:export )?"
+                     r"licen[cs]es?)\b|\b(?:bans|bars|blocks|curbs|limits|halts)\b(?!\s+(?:on|against|over|in|for|"
+                     r"to|will|would|could|are|were|have|has|and)\b)(?=\s+[\w$])"
+                     r"(?<!\bchip bans)(?<!\bchip curbs)(?<!\bexport bans)(?<!\bexport curbs)(?<!\bUS curbs)"
+                     r"(?<!\bUS bans)(?<!\bnew curbs)(?<!\btech curbs)(?<!\btrade curbs)"),
+    ("act-list", r"\badd(?:s|ed|ing)?\b|\b(?:lands?|placed|put|added) (?:on|to)\b|\bblacklist(?:s|ed)\b"),
+    ("act-effect", r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
+                   r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
+                   r"\bbegin(?:s|ning)?\b|\bbegan\b|\bstart(?:s|ed|ing)?\b|\bin effect\b|\beffective\b"),
+    ("act-new", r"\bnew\b[\w\s\-']{0,25}\b(?:tariffs?|duties|levies|controls?|restrictions|curbs|rules|"
+                r"limits|bans?)\b"),
+)
+ACTIONS_ZH = rules(
+    ("zh-act-announce", r"发布|公布|宣布|决定|公告|施行|印发"),
+    ("zh-act-impose", r"实施|征收|加征|开征|提高|上调|加强|扩大|列入|纳入|禁止|限制|裁定|反制"),
+    ("zh-act-ease", r"暂停|停止|取消|延长|延期|下调|降低|调整|豁免|排除|放宽|移出|恢复"),
+    ("zh-act-effect", r"生效|起施行|起实施|起执行|即日起|起征|落地"),
+)
+# Announcing verbs strong enough to outweigh a Chinese soft veto (回应, 解读 …): the measure is news.
+ZH_ANNOUNCE = re.compile(r"发布|公布|宣布|决定")
+# An investigation's outcome (final ruling, levy, measures) is a measure; its opening is not.
+ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|征收|实施|措施|决定")
+ZH_IMPOSING = frozenset({"zh-act-impose", "zh-act-ease"})
+# Verbs that act on a measure (impose, raise, cut, ban, add to a list, threaten) outweigh every soft
+# veto; announcing words (announce, issue, take effect, "new …") outweigh only the weaker ones.
+IMPOSING = frozenset({"act-impose", "act-raise", "act-ease", "act-threaten", "act-restrict", "act-list"})
+ANNOUNCING = frozenset({"act-announce", "act-effect", "act-new"})
+# Which evidence each soft veto gives way to: "impose" (imposing verb or a rate) or "announce" (also
+# announcing words). Chinese soft vetoes give way only to ZH_ANNOUNCE.
+SOFT_OVERRIDE = {"soft-reaction": "impose", "soft-investigation": "impose", "soft-speculation": "impose",
+                 "soft-opinion": "impose", "soft-attribution": "announce", "soft-talks": "announce",
+                 "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "announce",
+                 "soft-legal": "announce"}
+
+# --- Vetoes. Hard ones always win; soft ones give way when the title itself announces a measure. -
+HARD_VETOES = rules(
+    ("veto-market", r"\b(?:stocks?|shares|wall street|dow|s&p|nasdaq|ftse|hang seng|sensex|nifty|"
+                    r"equit(?:y|ies)|bonds?|yields?|futures|markets|investors?|traders?|sell-?off|rall(?:y|ies)|"
+                    r"rout|stock market|NYSE|earnings|(?:shipping|freight|container) (?:rates|costs|prices)|profits?|revenues?|price targets?|rockets|soars|"
+                    r"(?:dollar|euro|yuan|rupee|yen|peso|gold|oil) (?:prices?|falls|rises|slips|gains|jumps|"
+                    r"weakens|strengthens|tumbles|surges))\b"),
+    ("veto-statistics", r"\b(?:exports?|imports?|shipments|trade|sales|output|production|surplus|deficit|"
+                        r"volumes?|traffic|cargo|orders|arrivals|throughput|prices|demand|growth)\s+(?:to\s+\w+\s+)?(?:rose|rise|rises|fell|fall|falls|jump(?:s|ed)?|"
+                        r"slump(?:s|ed)?|grew|grow|grows|drop(?:s|ped)?|declin(?:e|es|ed)|surg(?:e|es|ed)|"
+                        r"plung(?:e|es|ed)|climb(?:s|ed)?|shrink(?:s)?|shrank|soar(?:s|ed)?|tumbl(?:e|es|ed)|"
+                        r"sink(?:s)?|sank|slow(?:s|ed)?|rebound(?:s|ed)?|hit record|beat|miss|up|down)\b|"
+                        r"\btrade (?:surplus|deficit|data|figures|balance)\b|\bdata (?:show|shows|showed)\b|"
+                        r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|\bGDP\b|\binflation\b|\bCPI\b|"
+                        r"\bcustoms data\b|\bstatistics\b"),
+    ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|judges?|justices|"
+                   r"lawsuits?|sue|sues|sued|suing|legality|unconstitutional|rules against|ruled|verdict|"
+                   r"litigation|tribunal|dispute settlement|oral arguments?)\b"),
+    ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
+                         r"automakers?|carmakers?|consumers|shoppers|investors|ceos?|executives?|importers|"
+                         r"lobbyists?|unions?|lawmakers|legislators|senators?|democrats|republicans|critics|"
+                         r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b|"
+                         r"\b(?:ceo|chief executive|economists?|analysts?)\s+(?:says?|said|warns?|sees?|expects?)\b"),
+    ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
+    ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
+                       r"\bwhat (?:you|to) (?:need to )?know\b|\bexplained\b|\bexplainers?\b|"
+                       r"\blive (?:updates?|blog)\b|\bas it happened\b"),
+    ("veto-opinion-title", r"^(?:opinion|op-ed|editorial|commentary|column|analysis|explainer|explained|"
+                           r"factbox|fact box|q&a|viewpoint|view|letters?|podcast|timeline|live updates)\s*[:|\-–—]"),
+    ("veto-routine", r"\binformation collection\b|\bcomment request\b|\brequest for (?:public )?comments?\b|"
+                     r"\bpaperwork reduction\b|\bnotice of (?:public |open |closed )?meetings?\b|"
+                     r"\b(?:public|open|closed|partially closed) meetings?\b|\bmeetings?;|;\s*meetings?\b|"
+                     r"\bconference\b|\bwebinar\b|\bworkshop\b|\brecruitment\b|\bsunset reviews?\b|"
+                     r"\bfive-year\b|\badministrative reviews?\b|\brescission\b|\bpreliminary results\b|"
+                     r"\bfinal results\b|\binitiation of\b|\bscope (?:ruling|inquiry|inquiries)\b|"
+                     r"\bcovered merchandise\b|\bpostponement\b|\bextension of time\b|\binterest rates?\b|"
+                     r"\bannual report\b|\bwhite paper\b|\bquota allocations?\b|\bmaintenance window\b|"
+                     r"\bACE (?:maintenance|outage|deployment|release|downtime)\b|\bentry summary\b|"
+                     r"\bpublication of a report\b|\breport on the effect\b|\bchanged circumstances review\b|"
+                     r"\bopportunity to request\b|\bdelegation of authority\b|\bprivacy act\b|"
+                     r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
+                     r"\bsystem of records\b|\bnew shipper review\b|\bnational emergency\b|"
+                     r"\btechnical advisory committee|\bpublic hearing\b"),
+)
+HARD_VETOES_ZH = rules(
+    ("veto-zh-market", r"股市|股价|A股|港股|美股|大盘|指数|涨停|跌停|收涨|收跌|大涨|大跌|暴跌|飙升|投资者|期货"),
+    ("veto-zh-statistics", r"同比|环比|进出口总值|贸易顺差|贸易逆差|顺差|逆差|数据显示|前\d+个月|统计"),
+    ("veto-zh-legal", r"世贸组织|世贸|WTO|法院|诉讼|起诉|专家组"),
+    # A spokesperson answering about a *foreign* measure: a reaction, whatever the verbs.
+    ("veto-zh-foreign-measure-reaction",
+     r"就(?:美|美国|美方|欧盟|欧方|日本|日方|荷兰|加拿大|印度|英国|澳大利亚|墨西哥|韩国|外方)[^。]*?"
+     r"(?:答记者问|发表谈话|谈话|回应|表态|评论)"),
+    ("veto-zh-foreign-ministry", r"外交部(?![^。]*(?:宣布|决定))"),
+    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见"),
+)
+SOFT_VETOES = rules(
+    ("soft-reaction", r"\b(?:respond(?:s|ed)?|react(?:s|ed)?|reaction|slam(?:s|med)?|condemn(?:s|ed)?|"
+                      r"critici[sz](?:e|es|ed)|blast(?:s|ed)?|denounc(?:e|es|ed)|decr(?:y|ies)|protest(?:s|ed)?|"
+                      r"oppos(?:e|es|ed)|reject(?:s|ed)?|dismiss(?:es|ed)?|accus(?:e|es|ed)|lash(?:es)? out|"
+                      r"hits? out|urg(?:e|es|ed)|calls? (?:on|for)|vow(?:s|ed)?|warn(?:s|ed)?|inform(?:s|ed)|"
+                      r"clash(?:es)?|lodg(?:e|es|ed)|representations|prais(?:e|es|ed)|welcom(?:e|es|ed)|"
+                      r"applaud(?:s|ed)?|hail(?:s|ed)?|laud(?:s|ed)?|commend(?:s|ed)?|regret(?:s|ted)?|"
+                      r"complain(?:s|ed)?|fires? back|push(?:es)? back|position on|spokes(?:man|woman|person)|"
+                      r"unfair|unjustified|unreasonable|unacceptable|deplorable|regrettable|bullying|hypocritical|"
+                      r"violat(?:e|es|ed|ing))\b"),
+    ("soft-attribution", r"\b(?:says?|said|told|tells|according to)\b"),
+    ("soft-opinion", r"^(?:[\w'-]+\s+){0,3}(?:tariffs?|duties|export controls?)\s+(?:are|is|were|was|won't|will not|"
+                     r"would|could|can't|cannot|do not|don't|hurt|help)\b"),
+    ("soft-talks", r"\b(?:talks|negotiations?|negotiators?|negotiat(?:e|es|ing)|consensus|framework|summit|"
+                   r"meet|meets|meeting|discuss(?:es|ed|ing)?|discussions?|phone call|dialogue|deal|agreement|"
+                   r"agree(?:s|d)?)\b"),
+    ("soft-investigation", r"\b(?:investigations?|probes?|inquiry|inquiries|hearings?|petitions?)\b|"
+                           r"\breviews? (?:of|into)\b|\bunder review\b"),
+    ("soft-speculation", r"\b(?:mulls?|mulled|mulling|weighs?|weighing|consider(?:s|ing)?|eye(?:s|ing)|"
+                         r"could|might|would|possible|potential|poised|expected to|reportedly|sources say|"
+                         r"likely|mooted|floats?|floated|ponders?|coming (?:this|next) week|looms?|looming|"
+                         r"nears|approaches)\b"),
+    ("soft-impact", r"\b(?:hit by|hurt by|hurts?|hurting|impact(?:s|ed)?|toll|pain|costs?|prices?|consumers?|"
+                    r"shoppers|households|brace|bracing|scrambl(?:e|es|ing)|rush(?:es)? to|stockpil\w*|"
+                    r"pile up|disposing|victims?|fallout|shock|jitters|fears?|anxiety|uncertainty|turmoil|"
+                    r"chaos|risks?|supply chains?|dodge|avoid|evade|circumvent|shifts? production|"
+                    r"moves? production|relocat\w+|reroute\w*)\b"),
+    ("soft-analysis", r"\b(?:reveal(?:s|ed)?|shows?|highlight(?:s|ed)?|underscor(?:e|es|ed)|illustrat(?:e|es)|"
+                      r"typif(?:y|ies)|exemplif(?:y|ies)|signals?|reflect(?:s|ed)?|strategy|explainer|"
+                      r"lessons|implications|outlook|assessment|guide|winners|losers|legacy|history|"
+                      r"anniversary|look back|retrospective|study|report finds|survey|poll|timeline)\b"),
+    ("soft-question", r"^(?:how|why|what|when|where|who|is|are|can|will|should|does|do)\b|\?"),
+)
+SOFT_VETOES_ZH = rules(
+    ("soft-zh-reaction", r"回应|谴责|批评|抨击|反对|抗议|表态|奉陪|交涉|不怕打|霸凌|不满"),
+    ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
+    ("soft-zh-investigation", r"调查|立案|听证"),
+    ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
+)
+# A source whose name says it publishes opinion.
+OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
+# Context clauses: a measure named only here is background ("… amid tariff fears").
+CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless)\b[^,;:]*", I)
+# A title with none of the measure nouns may still point at one the summary states.
+SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
+                          r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
+
+# --- Direction and stage of a measure, for dedupe. ----------------------------------------------
+DIRECTION_UP = re.compile(
+    r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*|tripl\w*|"
+    r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
+    r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
+    r"sets?(?! out\b| to\b))\b|加征|提高|上调|加强|扩大|禁止|列入|纳入|开征", I)
+DIRECTION_DOWN = re.compile(
+    r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
+    r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
+    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*)\b|"
+    r"暂停|取消|放宽|下调|降低|豁免|排除|移出|停止实施|延期|缓征|免征", I)
+# Cheap tests before the patterns above: literals one of which each needs.
+DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "paus", "lift", "exempt", "exclu",
+                        "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
+                        "truce", "repriev", "escalat", "暂停", "取消", "放宽", "下调", "降低", "豁免", "排除",
+                        "移出", "停止", "延期", "缓征", "免征")
+STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
+STAGE_EFFECT = re.compile(
+    r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
+    r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
+    r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in effect\b|"
+    r"正式生效|开始实施|正式实施|今起|落地", I)
+
+# --- Official sources: government bodies and hosts. Anything else is "news". -------------------
+OFFICIAL_SOURCE = re.compile(
+    r"federal register|\bCSMS\b|customs and border protection|white house|presidential actions|"
+    r"\bUSTR\b|trade representative|bureau of industry and security|department of commerce|"
+    r"commerce department|international trade administration|\bministry\b|\bministries\b|"
+    r"\bcommission\b|\bdepartment of\b|\bgovernment of\b|\bstate council\b|\bMOFCOM\b|\bGACC\b|"
+    r"商务部|海关总署|税则委员会|国务院|外交部|财政部|发改委|工信部|人民政府|"
+    r"\bgazette\b|eur-lex|council of the (?:european union|eu)", I)
+OFFICIAL_HOST = re.compile(
+    r"^(?:[\w-]+\.)*(?:gov|gov\.[a-z]{2}|gc\.ca|gob\.mx|go\.jp|go\.kr|gov\.cn|europa\.eu|"
+    r"ustr\.gov|federalregister\.gov|mofcom\.gov\.cn|customs\.gov\.cn|mof\.gov\.cn|fmprc\.gov\.cn)$", I)
+# Only the part of a source name before a bracket counts: "Xinhua (via MOFCOM website)" is news.
+SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
+
+
+# --- Countries: ISO alpha-2 (and EU) with the names, people and bodies that stand for them. ------
+# Phrases are matched word by word, case-insensitively; a phrase starting with "=" is matched with
+# its case as written (US, EU, Xi). `names` are neutral mentions; `agents` (leaders, ministries)
+# lean to acting; `orgs` (companies) are only ever targets. `zh` is a regular expression.
+@dataclass(frozen=True)
+class Country:
+    code: str
+    names: tuple[str, ...]
+    agents: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    zh: str = ""
+
+
+COUNTRIES: tuple[Country, ...] = (
+    Country("US", ("=US", "=USA", "united states", "america", "american", "americans", "washington"),
+            ("trump", "biden", "white house", "=USTR", "=BIS", "=CBP", "=OFAC", "=Commerce",
+             "bureau of industry and security", "commerce department", "department of commerce",
+             "federal register", "lutnick", "greer", "bessent", "pentagon"), (),
+            r"美国|美方|特朗普|川普|拜登|白宫|华盛顿|(?<=[对输自赴涉中向与和将])美(?![元洲容食丽术味])|^美(?=[对商政总贸财国方企])"),
+    Country("CN", ("china", "chinese", "beijing", "=PRC", "people's republic of china", "sino"),
+            ("xi jinping", "=Xi", "=MOFCOM", "ministry of commerce", "commerce ministry",
+             "customs tariff commission", "tariff commission", "state council",
+             "general administration of customs", "ministry of transport"),
+            ("huawei", "=ZTE", "=SMIC", "=CXMT", "=YMTC", "hikvision", "changxin"),
+            r"中华人民共和国|中国|中方|我国|北京|商务部|海关总署|国务院|税则委员会|税委会|习近平|(?<=对)华|中(?=美)|大陆|陆(?=商务部|方)|华为"),
+    Country("EU", ("=EU", "european union", "europe", "european", "brussels"),
+            ("european commission", "=EC", "von der leyen", "sefcovic", "šefčovič"), (), r"欧盟|欧方|欧洲|欧委会"),
+    Country("CA", ("canada", "canadian", "canadians", "ottawa"), ("carney", "trudeau"), (), r"加拿大|加方"),
+    Country("MX", ("mexico", "mexican", "mexicans", "=MX"), ("sheinbaum",), (), r"墨西哥"),
+    Country("IN", ("india", "indian", "new delhi"), ("modi",), (), r"印度"),
+    Country("RU", ("russia", "russian", "moscow", "kremlin"), ("putin",), (), r"俄罗斯|俄方"),
+    Country("JP", ("japan", "japanese", "tokyo"), (), (), r"日本|日方"),
+    Country("KP", ("north korea", "north korean", "pyongyang"), (), (), r"朝鲜"),
+    Country("KR", ("south korea", "south korean", "korea", "korean", "seoul"), (),
+            ("samsung", "hanwha", "sk hynix"), r"韩国|韩方"),
+    Country("GB", ("=UK", "united kingdom", "britain", "british", "london"), (), (), r"英国"),
+    Country("DE", ("germany", "german", "berlin"), (), (), r"德国"),
+    Country("FR", ("france", "french", "paris"), (), (), r"法国"),
+    Country("IT", ("italy", "italian", "rome"), (), (), r"意大利"),
+    Country("ES", ("spain", "spanish", "madrid"), (), (), r"西班牙"),
+    Country("NL", ("netherlands", "dutch", "the hague"), (), ("asml",), r"荷兰"),
+    Country("TW", ("taiwan", "taiwanese", "taipei"), (), ("tsmc",), r"台湾"),
+    Country("HK", ("hong kong",), (), (), r"香港"),
+    Country("MO", ("macau", "macao"), (), (), r"澳门"),
+    Country("VN", ("vietnam", "vietnamese", "hanoi"), (), (), r"越南"),
+    Country("TH", ("thailand", "thai", "bangkok"), (), (), r"泰国"),
+    Country("MY", ("malaysia", "malaysian"), (), (), r"马来西亚"),
+    Country("ID", ("indonesia", "indonesian", "jakarta"), (), (), r"印度尼西亚|印尼"),
+    Country("PH", ("philippines", "philippine", "filipino", "manila"), (), (), r"菲律宾"),
+    Country("SG", ("singapore",), (), (), r"新加坡"),
+    Country("AU", ("australia", "australian", "canberra"), (), (), r"澳大利亚|澳洲"),
+    Country("NZ", ("new zealand",), (), (), r"新西兰"),
+    Country("BR", ("brazil", "brazilian", "brasilia"), ("lula",), (), r"巴西"),
+    Country("AR", ("argentina", "argentine"), (), (), r"阿根廷"),
+    Country("CL", ("chile", "chilean"), (), (), r"智利"),
+    Country("CO", ("colombia", "colombian"), (), (), r"哥伦比亚"),
+    Country("VE", ("venezuela", "venezuelan"), (), (), r"委内瑞拉"),
+    Country("TR", ("turkey", "turkish", "türkiye", "turkiye", "ankara"), (), (), r"土耳其"),
+    Country("SA", ("saudi", "saudi arabia"), (), (), r"沙特"),
+    Country("AE", ("=UAE", "united arab emirates", "emirati"), (), (), r"阿联酋"),
+    Country("IR", ("iran", "iranian", "tehran"), (), (), r"伊朗"),
+    Country("IL", ("israel", "israeli"), (), (), r"以色列"),
+    Country("ZA", ("south africa", "south african"), (), (), r"南非"),
+    Country("KE", ("kenya", "kenyan"), (), (), r"肯尼亚"),
+    Country("PK", ("pakistan", "pakistani"), (), (), r"巴基斯坦"),
+    Country("BD", ("bangladesh",), (), (), r"孟加拉"),
+    Country("KH", ("cambodia", "cambodian"), (), (), r"柬埔寨"),
+    Country("CH", ("switzerland", "swiss"), (), (), r"瑞士"),
+    Country("NO", ("norway", "norwegian"), (), (), r"挪威"),
+    Country("SE", ("sweden", "swedish"), (), (), r"瑞典"),
+    Country("PL", ("poland", "polish"), (), (), r"波兰"),
+    Country("UA", ("ukraine", "ukrainian"), (), (), r"乌克兰"),
+    Country("BY", ("belarus",), (), (), r"白俄罗斯"),
+)
+# Abbreviations written with dots, rewritten before matching so that "U.S." is one word.
+ABBREVIATIONS = ((re.compile(r"\bU\.S\.A?\.?(?=\W|$)"), "US"), (re.compile(r"\bU\.K\.?(?=\W|$)"), "UK"),
+                 (re.compile(r"\bE\.U\.?(?=\W|$)"), "EU"))
+# Words before a mention that make it a target (English) or context (neither actor nor target).
+TARGET_CUES = re.compile(r"(?:\b(?:on|against|to|from|at|targeting|toward|towards|into|of|with|for)\s+(?:the\s+)?"
+                         r"(?:[\w$.,-]+\s+){0,3})$", I)
+CONTEXT_CUES = re.compile(r"(?:\b(?:over|amid|after|despite|as|while|ahead of|in response to|before|"
+                          r"following|like|than|by)\s+(?:[\w'’-]+\s+){0,2})$", I)
+COORDINATION = re.compile(r"^\s*(?:and|&|,|-|–|—|/)\s*$", I)
+TARGET_CUES_ZH = re.compile(r"(?:对|向|自|针对|原产于|输往|对于|从|输|进口|出口)[^，。；：:\s]{0,6}$")
+COORDINATION_ZH = re.compile(r"^(?:、|和|与|及|同|)$")
+# "India hit with …", "Huawei added to …": a passive verb after a mention makes it the target.
+PASSIVE_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:is |are |was |were |gets? |got |being )?"
+                           r"(?:hit|slapped|targeted|struck|penali[sz]ed|added|placed|put|blacklisted|listed)\b"
+                           r"(?!\s+back)", I)
+OWNER_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:entity list|blacklist|tariffs?|duties|export controls?|"
+                         r"trade blacklist|control list)\b", I)
+GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?:imports?|goods|products|companies|firms|"
+                         r"entities|vehicles|evs|cars|ships|vessels|items|affiliates|subsidiaries)\b", I)
+
+
+# --- Products and sectors: canonical name, English phrases (as for countries), Chinese regex. ---
+PRODUCTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("steel", ("steel",), r"钢铁|钢材|钢"),
+    ("aluminium", ("aluminium", "aluminum"), r"铝"),
+    ("copper", ("copper",), r"铜"),
+    ("rare earths", ("rare earth", "rare earths"), r"稀土"),
+    ("gallium", ("gallium",), r"镓"),
+    ("germanium", ("germanium",), r"锗"),
+    ("antimony", ("antimony",), r"锑"),
+    ("graphite", ("graphite",), r"石墨"),
+    ("tungsten", ("tungsten",), r"钨"),
+    ("tellurium", ("tellurium",), r"碲"),
+    ("bismuth", ("bismuth",), r"铋"),
+    ("molybdenum", ("molybdenum",), r"钼"),
+    ("indium", ("indium",), r"铟"),
+    ("lithium", ("lithium",), r"锂"),
+    ("superhard materials", ("superhard material", "superhard materials"), r"超硬材料"),
+    ("critical minerals", ("critical mineral", "critical minerals", "minerals", "key material",
+                           "key materials", "key battery material", "high tech materials"), r"关键矿产|矿产"),
+    ("semiconductors", ("semiconductor", "semiconductors", "chip", "chips", "microchip", "microchips",
+                        "chipmaking", "chip making", "chipmakers", "advanced computing", "gpu", "gpus",
+                        "integrated circuit", "integrated circuits"), r"半导体|芯片|先进计算|集成电路"),
+    ("electric vehicles", ("electric vehicle", "electric vehicles", "electric car", "electric cars",
+                           "=EV", "=EVs", "=BEV", "=BEVs"), r"电动汽车|新能源汽车|电动车"),
+    ("autos", ("auto", "autos", "cars", "automobile", "automobiles", "auto parts", "automotive"), r"汽车"),
+    ("batteries", ("battery", "batteries"), r"电池"),
+    ("soybeans", ("soybean", "soybeans", "soy"), r"大豆"),
+    ("agricultural products", ("agricultural", "agriculture", "farm goods", "farm products"), r"农产品"),
+    ("brandy", ("brandy", "cognac"), r"白兰地"),
+    ("pork", ("pork",), r"猪肉"),
+    ("beef", ("beef",), r"牛肉"),
+    ("dairy", ("dairy",), r"乳制品"),
+    ("wine", ("wine", "wines"), r"葡萄酒"),
+    ("whiskey", ("whiskey", "whisky", "bourbon"), r"威士忌"),
+    ("seafood", ("seafood",), r"水产品|海产品"),
+    ("solar", ("solar", "photovoltaic"), r"光伏|太阳能"),
+    ("lumber", ("lumber", "timber", "softwood", "plywood"), r"木材|胶合板"),
+    ("pharmaceuticals", ("pharmaceutical", "pharmaceuticals", "pharma", "drugs", "medicines"), r"药品|医药"),
+    ("aircraft", ("aircraft", "planes", "boeing", "airbus"), r"飞机|航空器"),
+    ("drones", ("drone", "drones", "unmanned aircraft"), r"无人机"),
+    ("oil", ("oil", "crude", "petroleum"), r"原油|石油"),
+    ("coal", ("coal",), r"煤炭"),
+    ("natural gas", ("=LNG", "natural gas"), r"天然气"),
+    ("textiles", ("textile", "textiles", "apparel", "garment", "garments"), r"纺织|服装"),
+    ("furniture", ("furniture",), r"家具"),
+    ("trucks", ("truck", "trucks"), r"卡车"),
+    ("smartphones", ("smartphone", "smartphones", "iphone", "iphones"), r"手机"),
+    ("ships", ("ship", "ships", "vessel", "vessels", "shipbuilding"), r"船舶|船只"),
+    ("machinery", ("machinery", "machine tool", "machine tools"), r"机械|机床"),
+)
+# Products that cover others: two titles naming "minerals" and "gallium" name compatible goods.
+UMBRELLAS: dict[str, frozenset[str]] = {
+    "critical minerals": frozenset({"rare earths", "gallium", "germanium", "antimony", "graphite", "tungsten",
+                                    "tellurium", "bismuth", "molybdenum", "indium", "lithium", "copper",
+                                    "superhard materials"}),
+    "agricultural products": frozenset({"soybeans", "pork", "beef", "dairy", "wine", "whiskey", "brandy",
+                                        "seafood"}),
+    "autos": frozenset({"electric vehicles", "trucks", "batteries"}),
+    "electric vehicles": frozenset({"batteries"}),
+}
+# Export-control measures that list parties, and those that control goods: a report of one kind
+# and a report of only the other kind are two announcements.
+LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list"})
+GOODS_MEASURES = frozenset({"restrict-exports", "restrictions-on-exports", "restrict-controlled-sales",
+                            "restrictions-on-controlled-goods", "controlled-goods-squeeze", "goods-controls",
+                            "tech-access", "zh-export-ban", "zh-dual-use", "zh-technology-control"})
+# Kinds of trade remedy (by measure rule); two titles naming different kinds name different proceedings.
+REMEDY_KINDS = {"anti-dumping": "anti-dumping", "zh-anti-dumping": "anti-dumping",
+                "countervailing": "countervailing", "zh-countervailing": "countervailing",
+                "safeguard": "safeguard", "zh-safeguard": "safeguard"}
+
+# Federal Register trade-remedy titles name their product: "Certain Steel Nails From the Republic of …".
+FR_PRODUCT = re.compile(r"^(?:certain\s+)?(?P<product>[^:;]{3,80}?)\s+from\s+(?:the\s+)?[A-Z][^:;]{2,80}:", I)
