@@ -157,9 +157,11 @@ def cmd_sources(settings: Settings, check: bool) -> int:
     return asyncio.run(console.list_sources(services, check=check))
 
 
-def cmd_replay(path: str) -> int:
+def cmd_replay(settings: Settings, path: str) -> int:
+    from datetime import timedelta
+
     from tradewatch import replay
-    return replay.main(path, sys.stdout, sys.stderr)
+    return replay.main(path, sys.stdout, sys.stderr, timedelta(days=settings.dedupe_window_days))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -177,10 +179,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command == "replay":
-        return cmd_replay(args.file)
     try:
         settings = load_settings()
+        if args.command == "replay":
+            return cmd_replay(settings, args.file)
         setup_logging(settings.log_level, settings.telegram_bot_token)
         if args.command == "run":
             return cmd_run(settings)

@@ -54,3 +54,10 @@ def test_readme_mentions_every_setting():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in readme]
     assert not missing
+
+
+def test_replay_and_the_service_use_the_same_default_dedupe_window():
+    from datetime import timedelta
+
+    from tradewatch.dedupe import DEFAULT_WINDOW
+    assert DEFAULT_WINDOW == timedelta(days=Settings().dedupe_window_days)

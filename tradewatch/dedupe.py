@@ -32,7 +32,7 @@ from tradewatch import lexicon
 from tradewatch.extract import CJK, find_products, find_rates, normalize, strip_outlet
 from tradewatch.models import Event
 
-DEFAULT_WINDOW = timedelta(days=14)
+DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
 FACT_CUTOFF = 0.75           # facts score + TITLE_WEIGHT × similarity that makes a duplicate …
 FACT_DECAY = 0.08            # … plus this much for each day apart beyond the first

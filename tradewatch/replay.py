@@ -21,7 +21,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, TextIO
 from urllib.parse import urlsplit
@@ -54,7 +54,7 @@ class BadLine(ValueError):
     pass
 
 
-def main(path: str, out: TextIO, err: TextIO) -> int:
+def main(path: str, out: TextIO, err: TextIO, window: timedelta = DEFAULT_WINDOW) -> int:
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
@@ -66,7 +66,7 @@ def main(path: str, out: TextIO, err: TextIO) -> int:
         for message in errors:
             print(f"replay: {path}: {message}", file=err)
         return 2
-    for row in replay(records):
+    for row in replay(records, window):
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
@@ -126,8 +126,8 @@ def fill_times(records: list[Record]) -> list[Record]:
     return filled
 
 
-def replay(records: list[Record]) -> list[dict[str, Any]]:
-    index = EventIndex(DEFAULT_WINDOW)
+def replay(records: list[Record], window: timedelta = DEFAULT_WINDOW) -> list[dict[str, Any]]:
+    index = EventIndex(window)
     first_item: dict[str, str] = {}
     rows = []
     for record in records:

@@ -34,7 +34,7 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("SOURCES_FILE", "sources.toml", "The sources catalog to use."),
     Spec("DATA_DIR", "./data", "Where the database lives (created if missing)."),
     Spec("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
-    Spec("DEDUPE_WINDOW_DAYS", "3", "How many days back a new item is compared with known events."),
+    Spec("DEDUPE_WINDOW_DAYS", "10", "How many days back a new item is compared with known events."),
     Spec("RETENTION_DAYS", "180", "Events, seen items and deliveries older than this are pruned."),
     Spec("HTTP_TIMEOUT", "20", "Seconds to wait for a source to connect and to answer."),
     Spec("HTTP_MAX_BYTES", "8000000", "Largest response body accepted from a source, in bytes."),
@@ -58,7 +58,7 @@ class Settings:
     sources_file: Path = Path("sources.toml")
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
-    dedupe_window_days: float = 3.0
+    dedupe_window_days: float = 10.0
     retention_days: float = 180.0
     http_timeout: float = 20.0
     http_max_bytes: int = 8_000_000
