@@ -99,7 +99,7 @@ class Pipeline:
             return self._failed(source, state, self._parse_error(exc, state), now, None)
         baseline = not state.baseline_done
         new, updated, fresh = await self.absorb_items(source, items, now, alert=not baseline)
-        state = self._succeeded(state, source, fetched, now, len(items), had_new=bool(new))
+        state = self._succeeded(state, source, fetched, now, len(items), had_new=any(e.alert for e in new))
         return PassResult(source, new=tuple(new), updated=tuple(updated), items=len(items),
                           fresh=fresh, baseline=baseline, state=state)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable, Sequence
 
 from tradewatch.models import UTC, Event, Report, Source, SourceState
@@ -74,12 +74,14 @@ def link(text: str, url: str, limit: int | None = None) -> str:
 
 
 def format_source_time(moment: datetime) -> str:
-    """A time in the zone the source gave: '2026-10-09 09:00 (UTC+08:00)', or a bare date at midnight."""
+    """A time in the zone the source gave: '2026-10-09 09:00 (UTC+08:00)', '… 14:30 UTC', or a bare
+    date at midnight (sources that publish dates only)."""
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return moment.strftime("%Y-%m-%d")
-    offset = moment.utcoffset() or timedelta(0)
-    zone = "UTC" if not offset else "UTC" + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
-    return f"{moment:%Y-%m-%d %H:%M} ({zone})"
+    if not moment.utcoffset():
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    zone = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} (UTC{zone[:3]}:{zone[3:]})"
 
 
 def format_utc(moment: datetime) -> str:
@@ -191,7 +193,8 @@ def render_alert(event: Event, *, also: Sequence[Report] = ()) -> str:
 
 def render_event_line(event: Event) -> str:
     """One compact list entry: time, [Official|News] source, linked title, topics."""
-    return (f"{format_utc(event.when)} · [{authority_label(event.authority)}] "
+    when = format_source_time(event.published_at) if event.published_at else format_utc(event.first_seen_at)
+    return (f"{when} · [{authority_label(event.authority)}] "
             f"{esc(event.source_name, NAME_MAX)}\n"
             f"{link(event.title, event.url, LINE_TITLE_MAX)} {hashtags(event.topics)}")
 
