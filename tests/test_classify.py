@@ -38,6 +38,10 @@ NEWS = [
     ("Seoul imposes anti-dumping duties on Chinese steel plates", T),
     ("Why the White House is threatening Japan with higher tariffs", T),
     ("Beijing fires back with tariffs on US farm goods", T),
+    ("Ottawa to drop counter-tariffs on American consumer goods next month", T),
+    ("Chile to cut import duties on staple foods to fight inflation", T),
+    ("Tariffs drove consumer inflation to a two-year high in March, data show", N),
+    ("Inflation cools as tariff pass-through fades", N),
     ("Ruritania hit with additional 25% US tariff", T),
     # --- export-control announcements -------------------------------------------------------
     ("US adds dozens of Chinese firms to trade blacklist", E),

@@ -176,6 +176,7 @@ ACTIONS = rules(
     ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|"
                  r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"
                  r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
+                 r"drop(?:s|ped|ping)?|"
                  r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
                  r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation)\b"),
     ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"
@@ -236,7 +237,7 @@ HARD_VETOES = rules(
                         r"plung(?:e|es|ed)|climb(?:s|ed)?|shrink(?:s)?|shrank|soar(?:s|ed)?|tumbl(?:e|es|ed)|"
                         r"sink(?:s)?|sank|slow(?:s|ed)?|rebound(?:s|ed)?|hit record|beat|miss|up|down)\b|"
                         r"\btrade (?:surplus|deficit|data|figures|balance)\b|\bdata (?:show|shows|showed)\b|"
-                        r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|\bGDP\b|\binflation\b|\bCPI\b|"
+                        r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|"
                         r"\bcustoms data\b|\bstatistics\b"),
     ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|judges?|justices|"
                    r"lawsuits?|sue|sues|sued|suing|legality|unconstitutional|rules against|ruled|verdict|"
@@ -300,7 +301,8 @@ SOFT_VETOES = rules(
                          r"could|might|would|possible|potential|poised|expected to|reportedly|sources say|"
                          r"likely|mooted|floats?|floated|ponders?|coming (?:this|next) week|looms?|looming|"
                          r"nears|approaches)\b"),
-    ("soft-impact", r"\b(?:hit by|hurt by|hurts?|hurting|impact(?:s|ed)?|toll|pain|costs?|prices?|consumers?|"
+    ("soft-impact", r"\b(?:hit by|hurt by|hurts?|hurting|impact(?:s|ed)?|toll|pain|costs?|prices?|consumers|"
+                    r"consumer prices|inflation|GDP|CPI|"
                     r"shoppers|households|brace|bracing|scrambl(?:e|es|ing)|rush(?:es)? to|stockpil\w*|"
                     r"pile up|disposing|victims?|fallout|shock|jitters|fears?|anxiety|uncertainty|turmoil|"
                     r"chaos|risks?|supply chains?|dodge|avoid|evade|circumvent|shifts? production|"
