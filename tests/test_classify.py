@@ -134,6 +134,7 @@ NEWS = [
 
 OFFICIAL = [
     ("Adjusting Imports of Copper Into the United States", "", T),
+    ("Implementation of Additional Controls on Items Related to Hypersonic Systems", "", E),
     ("To Continue Facilitating Positive Adjustment to Competition From Imports of Solar Cells", "", T),
     ("Certain Hardwood Flooring From the People's Republic of China: Antidumping Duty Order", "", T),
     ("Certain Steel Wire From Mexico: Final Affirmative Determination of Sales at Less Than Fair Value", "", T),

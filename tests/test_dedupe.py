@@ -18,6 +18,12 @@ DAILY = Source(id="daily", name="Daily Ledger", kind="rss", url="https://daily.e
 MOFCOM = Source(id="mofcom", name="商务部", kind="html", url="https://www.mofcom.gov.cn/", authority="official",
                 country="CN", lang="zh")
 CN_NEWS = Source(id="cn-news", name="财经日报", kind="rss", url="https://cn.example/feed", lang="zh")
+PALACE = Source(id="palace", name="Presidential actions", kind="rss", url="https://palace.example/feed",
+                authority="official", country="US")
+GAZETTE = Source(id="gazette", name="Official Gazette", kind="federal_register", url="https://gazette.example/api",
+                 authority="official", country="US")
+CUSTOMS = Source(id="customs", name="Customs bulletins", kind="rss", url="https://customs.example/feed",
+                 authority="official", country="US")
 
 
 def event(title: str, *, source: Source = WIRE, summary: str = "", hours: float = 0, url: str = "",
@@ -53,6 +59,9 @@ SAME = [
     ("retaliation reported with different goods named",
      event("China imposes 15% tariffs on US coal and LNG"),
      dict(title="Beijing hits back with levies on American coal, oil", source=DAILY, hours=2)),
+    ("one proclamation on the president's site and in the gazette",
+     event("Adjusting Imports of Aluminum Into the United States", source=PALACE),
+     dict(title="Adjusting Imports of Aluminum Into the United States", source=GAZETTE, hours=72)),
     ("bilateral rollback reported twice",
      event("US and China agree to cut tariffs for 90 days"),
      dict(title="US, China roll back tariffs in truce deal", source=DAILY, hours=3)),
@@ -95,6 +104,9 @@ APART = [
     ("anti-dumping and countervailing are two proceedings",
      event("Certain Brandy From Ruritania: Antidumping Duty Order"),
      dict(title="Brandy From Ruritania: Final Affirmative Countervailing Duty Determination", source=DAILY, hours=2)),
+    ("a customs bulletin implementing a proclamation is its own document",
+     event("Adjusting Imports of Aluminum Into the United States", source=PALACE),
+     dict(title="Guidance: Additional Duties on Imports of Aluminum", source=CUSTOMS, hours=20)),
     ("same words, another language",
      event("China bans exports of gallium to the US"),
      dict(title="中国禁止镓出口至美国", source=CN_NEWS, hours=1)),

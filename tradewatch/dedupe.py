@@ -56,6 +56,9 @@ _COUNT = re.compile(r"\b(\d+)\s+(?:[\w-]+\s+){0,2}?(?:companies|entities|firms|a
                     r"individuals|organi[sz]ations|subsidiaries)\b", re.I)
 
 
+SAME_DOCUMENT = 0.9      # title similarity of one document published by two official sources
+
+
 def normalize_title(title: str) -> str:
     """The rapidfuzz processor: lower case, no punctuation or filler words, numbers as '100%'."""
     text = normalize(strip_outlet(title))      # U.S. → US, full-width → ASCII, traditional → simplified
@@ -356,9 +359,13 @@ def _stages_differ(candidate: Event, profile: Profile, entry: Entry, apart: floa
 
 
 def _two_documents(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    """Two official items with no key in common are two documents: from one publisher always; from
+    two publishers unless the titles are the same (a proclamation on the White House site and in
+    the Federal Register), since a CBP bulletin implementing a proclamation is a document too."""
     event = entry.event
-    return (candidate.authority == "official" and event.authority == "official"
-            and same_body(candidate, event) and not set(candidate.keys) & set(event.keys))
+    if candidate.authority != "official" or event.authority != "official" or set(candidate.keys) & set(event.keys):
+        return False
+    return same_body(candidate, event) or max(similarity(profile.norm, p.norm) for p in entry.profiles) < SAME_DOCUMENT
 
 
 CONFLICTS = (

@@ -148,6 +148,8 @@ EXPORT_MEASURES = rules(
                                  r"antimony|graphite|tungsten|critical minerals?|superhard materials?)\b", "rare|gallium|germanium|antimony|graphite|tungsten|mineral|superhard"),
     ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|curbs|restrictions|ban)\b", "control|curb|restriction|ban"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
+    ("controls-on-items", r"\b(?:controls?|restrictions?)\s+on\s+(?:certain\s+|additional\s+)?(?:items|commodities|"
+                          r"software|technolog(?:y|ies))\b", " on "),
 )
 EXPORT_MEASURES_ZH = rules(
     ("zh-export-control", r"出口管[制控]|管制物项|管控名单|管制清单|管制措施", "管制|管控"),
