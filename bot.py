@@ -81,7 +81,7 @@ def build_application(services):
 
     import handlers
     from tradewatch import jobs
-    from tradewatch.deliver import Deliverer, ShardedRequest
+    from tradewatch.deliver import Deliverer, FanoutRequest
 
     settings = services.settings
     api = settings.telegram_api_url
@@ -89,7 +89,7 @@ def build_application(services):
     app = (Application.builder().token(settings.telegram_bot_token)
            .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
            .defaults(defaults).concurrent_updates(False)
-           .request(ShardedRequest())          # concurrent fan-out: several small httpx pools
+           .request(FanoutRequest())           # fan-out: a lean keep-alive pool for form POSTs
            .post_init(_post_init).post_shutdown(_post_shutdown).build())
     app.bot_data["services"] = services
     app.bot_data["deliverer"] = Deliverer(app.bot, services)

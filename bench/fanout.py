@@ -122,14 +122,8 @@ def make_bot(services):
 
 
 def pool_size(bot) -> int | None:
-    """Connections the Bot may open at once: max_connections of its HTTPXRequest (PTB keeps it in
-    its client kwargs), summed over the shards of a sharded request; None when unknown."""
-    request = bot.request
-    parts = getattr(request, "_shards", None) or [request]
-    try:
-        return sum(part._client_kwargs["limits"].max_connections for part in parts)
-    except (AttributeError, KeyError, TypeError):
-        return None
+    """Connections the Bot may open at once (FanoutRequest.connections); None when unknown."""
+    return getattr(bot.request, "connections", None)
 
 
 def busiest_second(times: list[float]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,12 +13,13 @@ from datetime import datetime, timedelta
 
 import pytest
 import telegram
+from telegram.request import HTTPXRequest
 
 from storage import open_store
 from tests.fakebot import FakeBotAPI
-from tradewatch.deliver import Deliverer, ShardedRequest
+from tradewatch.deliver import Deliverer, FanoutRequest
 from tradewatch.models import UTC, Event, Report, Subscriber
-from tradewatch.ratelimit import Limits, SlidingWindow, is_group_chat, normalize_chat_id
+from tradewatch.ratelimit import Limits, Pacer, SlidingWindow, is_group_chat, normalize_chat_id
 from tradewatch.services import Services
 from tradewatch.settings import Settings
 
@@ -42,7 +44,7 @@ def fake():
 
 @pytest.fixture
 async def bot(fake):
-    async with telegram.Bot(fake.token, base_url=fake.base_url, request=ShardedRequest()) as client:
+    async with telegram.Bot(fake.token, base_url=fake.base_url, request=FanoutRequest()) as client:
         yield client
 
 
@@ -282,16 +284,69 @@ async def test_one_chat_gets_its_alerts_in_order(fake, bot, services):
     assert d._chat_locks == {}
 
 
-async def test_overall_rate_is_respected(fake, bot, services):
-    chats = list(range(100, 160))
-    subscribe(services, fake, *chats)
-    started = time.monotonic()
-    await bounded(deliverer(bot, services, rate_overall=30).notify([make_event()], []))
-    elapsed = time.monotonic() - started
-    assert len(fake.sent()) == 60 and elapsed >= 1.0        # 30 at once, the next 30 a second later
+async def test_chats_take_turns_so_every_first_alert_goes_before_any_second(fake, bot, services):
+    subscribe(services, fake, 21, 22, 23)
+    await bounded(deliverer(bot, services, concurrency=1).notify([make_event(1), make_event(2)], []))
+    assert [(m.chat_id, m.text.split("\n")[0][-1]) for m in fake.sent()] == [
+        (21, "1"), (22, "1"), (23, "1"), (21, "2"), (22, "2"), (23, "2")]
+
+
+async def test_a_cancelled_drain_leaves_no_locks_and_resumes_later(fake, bot, services):
+    subscribe(services, fake, *range(30, 40))
+    fake.latency = 0.2
+    d = deliverer(bot, services, concurrency=2)
+    events = [make_event(1), make_event(2)]
+    for event in events:
+        services.store.events.add(event)
+    drain = asyncio.ensure_future(d.notify(events, []))
+    await fake.wait_for(lambda: fake.calls["sendMessage"] >= 2, what="the first sends")
+    drain.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await drain
+    assert d._chat_locks == {} and d._inflight == set()
+    fake.latency = 0
+    await bounded(d.resume())
+    await fake.wait_for(lambda: len(fake.sent()) >= 20, what="every alert")
+    assert services.store.deliveries.pending() == [] and services.store.deliveries.stats()["sent"] == 20
+    assert all(len(fake.sent(c)) >= 2 for c in range(30, 40))
+    assert len(fake.sent()) <= 20 + 2          # at most the sends cut off in flight go twice
+
+
+def busiest_second(times: list[float]) -> int:
+    """Most arrivals within any 1-second window [t, t + 1)."""
+    times, best, start = sorted(times), 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.mark.parametrize("transport, chats", [(FanoutRequest, 90), (HTTPXRequest, 45)])
+async def test_overall_rate_is_paced_and_never_exceeded_at_the_server(fake, services, transport, chats):
+    subscribe(services, fake, *range(100, 100 + chats))
+    fake.latency = 0.02
+    async with telegram.Bot(fake.token, base_url=fake.base_url, request=transport()) as bot:
+        d = deliverer(bot, services, rate_overall=30)
+        assert d._gated == (transport is FanoutRequest)          # paced at the wire, or before the call
+        await bounded(d.notify([make_event()], []))
+    arrivals = sorted(fake.times["sendMessage"])
+    assert len(arrivals) == len(fake.sent()) == chats
     assert "allow_paid_broadcast" not in fake.sent()[0].params
-    stamps = sorted(m.at - started for m in fake.sent())
-    assert stamps[29] < 0.9 <= 1.0 <= stamps[30]             # the 31st waits for the window to slide
+    assert busiest_second(arrivals) <= 30                      # in ANY second, as Telegram counts
+    assert (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) >= 27       # ≥ 90% of the limit
+    assert sum(1 for t in arrivals if t - arrivals[0] < 0.2) <= 8          # paced, not a burst of 30
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_retry_after_pauses_every_chat_and_resumes_paced(fake, bot, services):
+    subscribe(services, fake, *range(300, 320))
+    fake.fail_next("sendMessage", 300, 429, retry_after=1)
+    await bounded(deliverer(bot, services, rate_overall=30).notify([make_event()], []))
+    first, *rest = sorted(fake.times["sendMessage"])
+    assert len(rest) == 20 and len(fake.sent()) == 20                # chat 300 retried once
+    assert rest[0] - first >= 1.0                                    # nobody sent during the pause
+    assert sum(1 for t in rest if t - rest[0] < 0.1) <= 4             # no burst when it ends
 
 
 async def test_private_chat_gets_at_most_one_message_per_second(fake, bot, services):
@@ -313,12 +368,89 @@ async def test_sliding_window_never_exceeds_its_limit():
     assert (SlidingWindow.per(0.5, 1).limit, SlidingWindow.per(0.5, 1).period) == (1, 2)
 
 
-def test_group_and_channel_ids_get_the_per_minute_bucket():
+def test_every_chat_is_paced_per_second_and_groups_capped_per_minute():
     assert is_group_chat(-100123) and is_group_chat("@chan") and is_group_chat("-42")
     assert not is_group_chat(42) and normalize_chat_id("-100123") == -100123
     limits = Limits(30, 20)
-    assert (limits._chat(-5).limit, limits._chat(-5).period) == (20, 60)
-    assert (limits._chat(5).limit, limits._chat(5).period) == (1, 1)
+    group, private = limits._chat(-5), limits._chat(5)
+    assert group.window.limit == 20 and 60 < group.window.period <= 64
+    assert private.window is None and limits._chat("@chan").window is not None
+    assert 1.0 < private.pacer.interval <= 1.06 and group.pacer.interval == private.pacer.interval
+
+
+@pytest.mark.parametrize("limit, period", [(30, 1.0), (1000, 1.0), (1, 1.0), (20, 60.0)])
+def test_pacer_bound_keeps_every_window_within_the_limit(limit, period):
+    pacer = Pacer.within(limit, period)
+    assert pacer.interval == pytest.approx(period / (limit * 0.95))
+    # n releases span at least (n - 1) * interval - tolerance: the (limit + 1)-th is a window later
+    assert limit * pacer.interval - pacer.tolerance > period
+    assert Pacer.within(limit, period, share=1.0).tolerance == 0
+
+
+async def test_pacer_spaces_releases_in_order():
+    pacer, loop = Pacer(50), asyncio.get_running_loop()
+    stamps, order = [], []
+
+    async def one(n):
+        await pacer.acquire()
+        stamps.append(loop.time())
+        order.append(n)
+
+    await bounded(asyncio.gather(*(one(n) for n in range(8))))
+    assert order == list(range(8))
+    assert all(b - a >= 0.02 - 0.001 for a, b in zip(stamps, stamps[1:]))
+    assert stamps[-1] - stamps[0] < 0.2 + 0.1
+
+
+async def yield_a_few(times: int = 5) -> None:
+    for _ in range(times):
+        await asyncio.sleep(0)
+
+
+async def test_pacer_makes_up_for_a_late_loop_but_never_bursts_past_its_bound():
+    pacer, loop = Pacer(100, tolerance=0.03), asyncio.get_running_loop()
+    stamps = []
+
+    async def one():
+        await pacer.acquire()
+        stamps.append(loop.time())
+
+    tasks = [asyncio.ensure_future(one()) for _ in range(20)]
+    await yield_a_few()
+    assert len(stamps) == 4          # a burst of 1 + tolerance / interval at the start
+    time.sleep(0.08)                 # the event loop is busy elsewhere: 8 releases fall due
+    await yield_a_few()              # the release timer runs, then the callers it released
+    assert 4 + 4 <= len(stamps) <= 4 + 4 + 1         # made up, but only within the tolerance
+    await bounded(asyncio.gather(*tasks))
+    for i, j in ((i, j) for i in range(20) for j in range(i + 1, 20)):
+        assert stamps[j] - stamps[i] >= (j - i) * 0.01 - 0.03 - 0.005      # the GCRA invariant
+
+
+async def test_pacer_hold_stops_releases_and_resumes_without_a_burst():
+    pacer, loop = Pacer(20), asyncio.get_running_loop()
+    await pacer.acquire()
+    pacer.hold()
+    waiters = [asyncio.ensure_future(pacer.acquire()) for _ in range(3)]
+    done, _ = await asyncio.wait(waiters, timeout=0.15)
+    assert not done                                            # 3 turns were due, none given
+    resumed = loop.time()
+    pacer.unhold()
+    stamps = []
+    for waiter in waiters:
+        await bounded(waiter)
+        stamps.append(loop.time() - resumed)
+    assert stamps[0] < 0.03 and stamps[1] >= 0.045 and stamps[2] >= 0.095
+
+
+async def test_a_cancelled_waiter_gives_its_turn_to_the_next():
+    pacer, loop = Pacer(20), asyncio.get_running_loop()
+    await pacer.acquire()
+    started = loop.time()
+    first, second = asyncio.ensure_future(pacer.acquire()), asyncio.ensure_future(pacer.acquire())
+    await asyncio.sleep(0)
+    first.cancel()
+    await bounded(second)
+    assert 0.045 <= loop.time() - started < 0.095 and pacer.idle(loop.time() + 1)
 
 
 async def test_sends_to_different_chats_run_concurrently(fake, bot, services):
@@ -336,6 +468,51 @@ async def test_broadcast_text_counts_sent_and_failed(fake, bot, services):
     assert (sent, failed) == (2, 1)
     assert fake.sent(11)[0].text == "Maintenance <tonight> & more"
     assert not services.store.subscribers.get(12).active
+
+
+# ---- the transport ---------------------------------------------------------------------------------
+async def test_alerts_go_out_raw_without_ptb_warnings(fake, bot, services, recwarn):
+    subscribe(services, fake, 11)
+    await bounded(deliverer(bot, services).notify([make_event()], []))
+    assert services.store.deliveries.get("ev1", 11).message_id == fake.sent(11)[0].message_id
+    assert not [w for w in recwarn if issubclass(w.category, telegram.warnings.PTBUserWarning)]
+
+
+async def test_transport_errors_are_ptb_errors(fake):
+    fake.add_chat(11)
+    fake.latency = 0.5
+    slow = telegram.Bot(fake.token, base_url=fake.base_url, request=FanoutRequest(read_timeout=0.1))
+    await slow.request.initialize()
+    with pytest.raises(telegram.error.TimedOut):
+        await bounded(slow.send_message(11, "hi"))
+    await slow.request.shutdown()
+    patient = telegram.Bot(fake.token, base_url=fake.base_url, request=FanoutRequest())
+    await patient.request.initialize()
+    with pytest.raises(telegram.error.TimedOut):                 # a timeout given with the call
+        await bounded(patient.send_message(11, "hi", read_timeout=0.1))
+    assert (await bounded(patient.send_message(11, "hi"))).text == "hi"
+    await patient.request.shutdown()
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    nowhere = telegram.Bot(fake.token, base_url=f"http://127.0.0.1:{port}/bot", request=FanoutRequest())
+    await nowhere.request.initialize()
+    with pytest.raises(telegram.error.NetworkError, match="(?i)cannot connect"):
+        await bounded(nowhere.get_me())
+    await nowhere.request.shutdown()
+
+
+async def test_transport_hands_other_methods_to_httpx_and_can_restart(fake):
+    request = FanoutRequest()
+    await request.initialize()
+    status, body = await bounded(request.do_request(f"{fake.url}/bot{fake.token}/getMe", "GET"))
+    assert status == 200 and json.loads(body)["result"]["is_bot"]
+    await request.shutdown()
+    await request.initialize()
+    async with telegram.Bot(fake.token, base_url=fake.base_url, request=request) as again:
+        assert (await bounded(again.get_me())).is_bot
+    assert fake.calls["getMe"] == 3                 # the GET, Bot.initialize, get_me
 
 
 # ---- the fake Bot API keeps the facts PTB depends on ---------------------------------------------

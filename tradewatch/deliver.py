@@ -9,9 +9,13 @@ attempts > 0 and is sent again on resume (at most one duplicate, and only then);
 time between the HTTP answer and one local journal append. Later reports of an event edit the
 messages already sent ("Also reported by …"); an update never sends a second alert.
 
-Telegram's limits are respected here, proactively: messages per second overall (30; above that
-sends carry `allow_paid_broadcast`, Telegram's paid mode of up to 1,000/s), per group or channel per minute (20; negative ids and @names), per private chat
-per second (1); different chats are served concurrently (bounded), one chat strictly in order.
+Telegram's limits are respected here, proactively and paced (tradewatch.ratelimit): messages per
+second overall (30; above that sends carry `allow_paid_broadcast`, Telegram's paid mode of up to
+1,000/s), one per second per chat, 20 per minute per group or channel (negative ids and @names).
+Different chats are served concurrently by a bounded set of workers that take turns, one chat
+strictly in order. Alerts go out as raw `sendMessage` calls over `FanoutRequest` (PTB on aiohttp,
+tradewatch/transport.py): PTB's Message objects and httpx cost more CPU per message than a 1,000/s
+fan-out on two cores can spend.
 Errors: RetryAfter pauses every send for the time asked and retries the same message; Forbidden
 and "chat not found" deactivate the subscriber (for the channel: an error in the log); ChatMigrated
 moves the subscriber and its outbox and resends to the new id; a formatting BadRequest is retried
@@ -23,33 +27,43 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import ssl
 import warnings
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import (BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter,
-                            TelegramError)
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from tradewatch.models import Delivery, Event
 from tradewatch.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.render import plain_text, render_alert
+from tradewatch.transport import WIRE_GATE, FanoutRequest  # noqa: F401  (FanoutRequest: bot.py's transport)
 
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+RAW_SEND_WARNING = r"Please use 'Bot\.sendMessage' instead of 'Bot\.do_api_request\(\"sendMessage\""
 BACKOFF = (1.0, 2.0, 4.0)          # seconds between retries of a network error or timeout
 FLOOD_RETRIES = 5                  # RetryAfter answers honoured for one message before leaving it pending
 CONCURRENCY = 64                   # requests in flight at once
-PRIVATE_PER_SECOND = 1.0
+PRIVATE_PER_SECOND = 1.0           # to any one chat (groups and channels also keep their per-minute cap)
 FREE_OVERALL = 30.0                # Telegram's free limit; a higher TW_RATE_OVERALL means paid broadcast
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+@dataclass
+class _Turn:
+    """One chat's place in a drain's line: its deliveries still to send, and whether it holds the chat."""
+
+    key: str
+    deliveries: deque[Delivery] = field(default_factory=deque)
+    started: bool = False
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,49 +110,6 @@ def classify(error: TelegramError) -> str:
     return "other"
 
 
-class ShardedRequest(BaseRequest):
-    """PTB's HTTP transport spread over several small httpx pools (pass to ApplicationBuilder.request).
-
-    httpcore assigns requests to connections at a cost of (connections × waiting requests) per
-    step, so one pool with 64 busy connections spends ~10 ms of CPU per request and tops out near
-    100 requests/s. Eight pools of eight, each call going to the least busy pool, measured ~1,000
-    requests/s with bare httpx and 400–500 sends/s through PTB against a 50 ms server on a shared
-    2-core machine (then CPU-bound in PTB and httpx, not waiting on the network)."""
-
-    def __init__(self, shards: int = 8, per_shard: int = 8, **options: Any):
-        options["httpx_kwargs"] = {"verify": _tls_context(), **(options.get("httpx_kwargs") or {})}
-        self._shards = [HTTPXRequest(connection_pool_size=per_shard, **options) for _ in range(shards)]
-        self._busy = [0] * shards
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._shards[0].read_timeout
-
-    async def initialize(self) -> None:
-        await asyncio.gather(*(s.initialize() for s in self._shards))
-
-    async def shutdown(self) -> None:
-        await asyncio.gather(*(s.shutdown() for s in self._shards))
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         *timeouts: Any, **named_timeouts: Any) -> tuple[int, bytes]:
-        shard = min(range(len(self._shards)), key=self._busy.__getitem__)
-        self._busy[shard] += 1
-        try:
-            return await self._shards[shard].do_request(url, method, request_data, *timeouts, **named_timeouts)
-        finally:
-            self._busy[shard] -= 1
-
-
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every shard (building one costs ~25 ms), with the CA bundle httpx uses."""
-    try:
-        import certifi
-        return ssl.create_default_context(cafile=certifi.where())
-    except ImportError:
-        return ssl.create_default_context()
-
-
 class Deliverer:
     """Sends alerts from the outbox, edits them when more outlets report, broadcasts admin text."""
 
@@ -158,7 +129,10 @@ class Deliverer:
         overall = rate_overall or settings.tw_rate_overall
         self._paid = {"allow_paid_broadcast": True} if overall > FREE_OVERALL else {}
         self._limits = Limits(overall, rate_group_per_min or settings.tw_rate_group, rate_private)
+        self._concurrency = concurrency
+        self._gated = isinstance(getattr(bot, "request", None), FanoutRequest)
         self._slots = asyncio.Semaphore(concurrency)
+        _allow_raw_sends()
         self._chat_locks: dict[str, tuple[asyncio.Lock, int]] = {}   # lock, tasks using it
         self._inflight: set[tuple[str, str]] = set()
         self._moved: dict[str, int | str] = {}
@@ -229,49 +203,77 @@ class Deliverer:
 
     # ---- the outbox ------------------------------------------------------------------------
     async def _drain(self, deliveries: Iterable[Delivery], events: dict[str, Event]) -> None:
-        """Send these deliveries: chats concurrently, each chat's in order, none twice at once."""
-        by_chat: dict[str, list[Delivery]] = {}
+        """Send these deliveries: chats concurrently, each chat's in order, none twice at once.
+
+        A fixed set of workers (at most `concurrency`) take turns over the chats: a worker sends
+        the next delivery of the chat at the head of the line and puts the chat back at the tail
+        while it has more, so every chat's first alert goes out before anyone's second (whose
+        per-chat limit has then mostly passed), and a fan-out to many chats costs no task per chat."""
+        line: dict[str, _Turn] = {}
         for delivery in deliveries:
             key = (delivery.event_id, chat_key(delivery.chat_id))
             if key not in self._inflight:
                 self._inflight.add(key)
-                by_chat.setdefault(key[1], []).append(delivery)
-        if not by_chat:
+                line.setdefault(key[1], _Turn(key[1])).deliveries.append(delivery)
+        if not line:
             return
-        rendered: dict[str, tuple[Event, str] | None] = {}
-        results = await asyncio.gather(*(self._run_chat(k, ds, events, rendered) for k, ds in by_chat.items()),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, Exception):
-                log.error("delivery worker failed", exc_info=result)
-        self._store.flush()
+        turns, rendered = deque(line.values()), {}
+        workers = (self._work(turns, events, rendered) for _ in range(min(self._concurrency, len(turns))))
+        try:
+            for result in await asyncio.gather(*workers, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.error("delivery worker failed", exc_info=result)
+        finally:
+            while turns:                     # left by cancelled workers
+                self._end_turn(turns.popleft())
+            self._store.flush()
 
-    async def _run_chat(self, key: str, deliveries: list[Delivery], events: dict[str, Event],
-                        rendered: dict[str, tuple[Event, str] | None]) -> None:
-        async with self._chat_turn(key):
-            for delivery in deliveries:
+    async def _work(self, turns: deque[_Turn], events: dict[str, Event],
+                    rendered: dict[str, tuple[Event, str] | None]) -> None:
+        while turns:
+            turn = turns.popleft()
+            try:
+                if not turn.started:
+                    await self._start_turn(turn)
+                delivery = turn.deliveries.popleft()
                 try:
                     await self._deliver(delivery, events, rendered)
                 except Exception:          # one broken delivery never stops the others
                     log.exception("delivery of %s to %s failed", delivery.event_id, delivery.chat_id)
                 finally:
-                    self._inflight.discard((delivery.event_id, key))
-
-    @asynccontextmanager
-    async def _chat_turn(self, key: str) -> AsyncIterator[None]:
-        """One drain at a time per chat (FIFO), so a chat's alerts keep their order; locks are
-        dropped when no drain uses them, so they do not pile up with the number of chats."""
-        lock, users = self._chat_locks.get(key, (asyncio.Lock(), 0))
-        self._chat_locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._chat_locks[key]
-            if users == 1:
-                del self._chat_locks[key]
+                    self._inflight.discard((delivery.event_id, turn.key))
+            except BaseException:
+                self._end_turn(turn)
+                raise
+            if turn.deliveries:
+                turns.append(turn)
             else:
-                self._chat_locks[key] = (lock, users - 1)
+                self._end_turn(turn)
+
+    async def _start_turn(self, turn: _Turn) -> None:
+        """Take the chat's lock: one drain at a time per chat (FIFO), so its alerts keep their order.
+        Locks are dropped when no drain uses them, so they do not pile up with the number of chats."""
+        lock, users = self._chat_locks.get(turn.key, (asyncio.Lock(), 0))
+        self._chat_locks[turn.key] = (lock, users + 1)
+        turn.started = True
+        await lock.acquire()
+        turn.locked = True
+
+    def _end_turn(self, turn: _Turn) -> None:
+        """Release the chat (when it was taken) and forget the deliveries it did not get to."""
+        for delivery in turn.deliveries:
+            self._inflight.discard((delivery.event_id, turn.key))
+        turn.deliveries.clear()
+        if not turn.started:
+            return
+        lock, users = self._chat_locks[turn.key]
+        if turn.locked:
+            lock.release()
+        if users == 1:
+            del self._chat_locks[turn.key]
+        else:
+            self._chat_locks[turn.key] = (lock, users - 1)
+        turn.started = turn.locked = False
 
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
                        rendered: dict[str, tuple[Event, str] | None]) -> None:
@@ -305,10 +307,10 @@ class Deliverer:
         text, network errors back off. Returns (result, None, None) or (None, verdict, error)."""
         text, mode, floods, failures = markup, ParseMode.HTML, 0, 0
         while True:
-            await self._limits.wait(chat_id)
+            await self._limits.wait_chat(chat_id)
             try:
                 async with self._slots:
-                    return await call(text, mode), None, None
+                    return await self._paced(call, text, mode), None, None
             except TelegramError as exc:
                 error, verdict = exc, classify(exc)
             if verdict == "flood" and floods < FLOOD_RETRIES:
@@ -324,20 +326,35 @@ class Deliverer:
             else:
                 return None, verdict, error
 
+    async def _paced(self, call: Callable[..., Awaitable[Any]], text: str, mode: str | None) -> Any:
+        """call(text, mode) on the overall rate's turn: taken by FanoutRequest right before the
+        request goes on the wire (WIRE_GATE), or here first with any other transport."""
+        if not self._gated:
+            await self._limits.wait_overall()
+            return await call(text, mode)
+        token = WIRE_GATE.set(self._limits.wait_overall)
+        try:
+            return await call(text, mode)
+        finally:
+            WIRE_GATE.reset(token)
+
     async def _send(self, chat_id: int | str, markup: str) -> Outcome:
         for _ in range(3):               # a chat migrates once; guard against loops anyway
             call = partial(self._send_call, chat_id)
             message, verdict, error = await self._attempt(chat_id, markup, call)
             if message is not None:
-                return Outcome(chat_id, message_id=message.message_id)
+                return Outcome(chat_id, message_id=message["message_id"])
             if verdict != "migrated":
                 return self._settle(chat_id, verdict, error)
             chat_id = self._migrate(chat_id, error.new_chat_id)
         return Outcome(chat_id, error="chat keeps migrating")
 
-    async def _send_call(self, chat_id: int | str, text: str, mode: str | None) -> Any:
-        return await self._bot.send_message(chat_id, text, parse_mode=mode, link_preview_options=NO_PREVIEW,
-                                            **self._paid)
+    async def _send_call(self, chat_id: int | str, text: str, mode: str | None) -> dict[str, Any]:
+        """sendMessage, answered as the raw dict: building PTB's Message costs more than sending it."""
+        params = {"chat_id": chat_id, "text": text, "link_preview_options": NO_PREVIEW, **self._paid}
+        if mode is not None:
+            params["parse_mode"] = mode
+        return await self._bot.do_api_request("sendMessage", api_kwargs=params)
 
     def _settle(self, chat_id: int | str, verdict: str | None, error: TelegramError | None) -> Outcome:
         """Turn a send that did not go out into an outcome; deactivate chats that are gone."""
@@ -400,6 +417,12 @@ class Deliverer:
     async def _edit_call(self, chat_id: int | str, message_id: int, text: str, mode: str | None) -> Any:
         return await self._bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
                                                  parse_mode=mode, link_preview_options=NO_PREVIEW)
+
+
+def _allow_raw_sends() -> None:
+    """`_send_call` uses do_api_request("sendMessage") on purpose: silence exactly PTB's advice
+    against it (idempotent; a filter, as warnings are process-wide and sends run concurrently)."""
+    warnings.filterwarnings("ignore", message=RAW_SEND_WARNING, category=PTBUserWarning)
 
 
 def _channel_rights_problem(channel: int | str, chat_type: str, member: Any) -> str | None:

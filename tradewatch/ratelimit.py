@@ -1,12 +1,19 @@
-"""Telegram's send limits, kept proactively: sliding windows per chat and overall, and a global pause.
+"""Telegram's send limits, kept proactively: sends paced overall and per chat, and a global pause.
 
-Telegram states its limits as "30 messages per second" and "20 messages per minute per group"; a
-leaky bucket with a burst allowance lets through up to twice that in the first window, so delivery
-uses sliding windows instead: the times of the last N sends are kept, and the next send waits
-until the oldest of them leaves the window (first come, first served). `Limits` combines the
-overall window, one window per chat (groups, supergroups and channels — negative ids and
-@usernames — per minute; private chats per second) and the pause a RetryAfter imposes on every
-send. Pure asyncio on the loop's clock; no Telegram imports, no threads.
+Telegram's limits are "about 30 messages per second" overall (in any second), about one per
+second in one chat, and 20 per minute in a group or channel. Letting a window's worth out at once
+and then waiting (a sliding window, a token bucket with a full burst) lets up to twice the limit
+land within one second at Telegram, once connection set-up or the network bunches two batches
+together. Sends are therefore *paced*: a `Pacer` releases one caller every 1/rate seconds (GCRA,
+the "virtual scheduling" form; first come, first served) at `PACE` = 95% of the stated limit. Its
+small tolerance (`LATENESS`, 10 ms) lets a release the busy event loop delayed be made up at once
+instead of lost, yet n releases always span at least (n − 1)/rate − tolerance seconds, so any one
+second holds at most ⌊(1 s + tolerance) · rate⌋ + 1 of them — 29 at 30/s, 960 at 1,000/s — which
+leaves ~40 ms of slack for the network to bunch them. `Limits` combines the overall pacer, one
+`ChatLimit` per chat (paced per second; groups, supergroups and channels — negative ids and
+@usernames — also capped per minute by a `SlidingWindow` stretched by the same margin) and the
+pause a RetryAfter imposes on every send. Pure asyncio on the loop's clock; no Telegram imports,
+no threads.
 """
 from __future__ import annotations
 
@@ -15,11 +22,85 @@ import re
 from collections import deque
 from typing import Awaitable, Callable
 
-KEEP_CHAT_LIMITERS = 10_000        # per-chat limiters kept before idle ones are forgotten
+KEEP_CHAT_LIMITERS = 10_000        # per-chat pacers kept before idle ones are forgotten
+PACE = 0.95                        # share of a stated limit actually used
+LATENESS = 0.01                    # s a release may be late and still be made up (GCRA tolerance)
+
+
+class Pacer:
+    """Releases callers at most `rate` per second, 1/rate apart, in arrival order.
+
+    GCRA: `_tat` is the theoretical time of the next release; a caller may go when the loop's
+    clock is at least `_tat - tolerance`, and each release moves `_tat` to max(_tat, now) + 1/rate.
+    Waiters are futures released by one timer, several in one callback when the loop was late.
+    `hold()`/`unhold()` stop and restart releases (nested holds count); pacing resumes from the
+    moment of the last unhold, with no catch-up burst."""
+
+    def __init__(self, rate: float, tolerance: float = 0.0):
+        if rate <= 0 or tolerance < 0:
+            raise ValueError("a pacer needs rate > 0 and tolerance >= 0")
+        self.interval = 1.0 / rate
+        self.tolerance = tolerance
+        self._tat = float("-inf")
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._holds = 0
+
+    @classmethod
+    def within(cls, limit: float, period: float, share: float = PACE, lateness: float = LATENESS) -> "Pacer":
+        """Paced at `share` of `limit` per `period`, with a tolerance small enough that no window of
+        `period` seconds ever sees more than `limit` releases (when `limit` is a whole number)."""
+        if limit <= 0 or period <= 0 or not 0 < share <= 1:
+            raise ValueError("a rate limit needs limit > 0, period > 0 and 0 < share <= 1")
+        return cls(limit * share / period, min(lateness, period / share - period))
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if not self._waiters and not self._holds and now >= self._tat - self.tolerance:
+            self._tat = max(self._tat, now) + self.interval
+            return
+        waiter = loop.create_future()
+        self._waiters.append(waiter)
+        self._arm(loop)
+        await waiter          # a cancelled waiter is skipped by _release; a released one used its turn
+
+    def hold(self) -> None:
+        """Stop releasing until as many `unhold()` calls as `hold()` calls."""
+        self._holds += 1
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def unhold(self) -> None:
+        self._holds = max(0, self._holds - 1)
+        if not self._holds:
+            loop = asyncio.get_running_loop()
+            self._tat = max(self._tat, loop.time())
+            self._arm(loop)
+
+    def idle(self, now: float) -> bool:
+        """True when nobody waits and the pacer is as good as new (it can be forgotten)."""
+        return not self._waiters and not self._holds and self._tat <= now
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None and self._waiters and not self._holds:
+            self._timer = loop.call_at(self._tat - self.tolerance, self._release, loop)
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        now = loop.time()
+        while self._waiters and now >= self._tat - self.tolerance:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._tat = max(self._tat, now) + self.interval
+        self._arm(loop)
 
 
 class SlidingWindow:
-    """At most `limit` acquisitions in any `period` seconds (FIFO among waiters)."""
+    """At most `limit` acquisitions in any `period` seconds (FIFO among waiters); they may come
+    all at once, so it caps a per-minute count while a Pacer spaces the sends."""
 
     def __init__(self, limit: int, period: float):
         if limit < 1 or period <= 0:
@@ -46,10 +127,25 @@ class SlidingWindow:
                     return
                 await asyncio.sleep(self._stamps[0] + self.period - now)
 
-    def idle(self) -> bool:
+    def idle(self, now: float) -> bool:
         """True when nothing was sent within the window (the limiter can be forgotten)."""
-        loop = asyncio.get_running_loop()
-        return not self._lock.locked() and (not self._stamps or self._stamps[-1] <= loop.time() - self.period)
+        return not self._lock.locked() and (not self._stamps or self._stamps[-1] <= now - self.period)
+
+
+class ChatLimit:
+    """One chat's limits: its Pacer (messages per second) and, for groups, a per-minute window."""
+
+    def __init__(self, pacer: Pacer, window: SlidingWindow | None = None):
+        self.pacer = pacer
+        self.window = window
+
+    async def acquire(self) -> None:
+        if self.window is not None:
+            await self.window.acquire()
+        await self.pacer.acquire()
+
+    def idle(self, now: float) -> bool:
+        return self.pacer.idle(now) and (self.window is None or self.window.idle(now))
 
 
 def chat_key(chat_id: int | str) -> str:
@@ -68,40 +164,51 @@ def is_group_chat(chat_id: int | str) -> bool:
 
 
 class Limits:
-    """Proactive rate limits plus the global pause a RetryAfter imposes on every send."""
+    """Proactive rate limits plus the global pause a RetryAfter imposes on every send.
 
-    def __init__(self, overall: float, group_per_min: float, private_per_sec: float = 1.0):
-        self._overall = SlidingWindow.per(overall, 1)
-        self._group_rate = group_per_min
-        self._private_rate = private_per_sec
-        self._chats: dict[str, SlidingWindow] = {}
-        self._open = asyncio.Event()
-        self._open.set()
-        self._pauses = 0
+    `wait(chat)` is `wait_chat(chat)` then `wait_overall()`; a sender that bounds its concurrency
+    should take its slot between the two, so a chat's own limit never holds a slot and a release
+    by the overall pacer is followed by the send at once."""
 
-    def _chat(self, chat_id: int | str) -> SlidingWindow:
+    def __init__(self, overall: float, group_per_min: float, per_chat_per_sec: float = 1.0):
+        self._overall = Pacer.within(overall, 1.0)
+        self._group_per_min = group_per_min
+        self._per_chat = per_chat_per_sec
+        self._chats: dict[str, ChatLimit] = {}
+        self._prune_at = KEEP_CHAT_LIMITERS
+
+    def _chat(self, chat_id: int | str) -> ChatLimit:
         key = chat_key(chat_id)
-        if key not in self._chats:
-            if len(self._chats) >= KEEP_CHAT_LIMITERS:
-                self._chats = {k: v for k, v in self._chats.items() if not v.idle()}
-            self._chats[key] = SlidingWindow.per(self._group_rate, 60) if is_group_chat(chat_id) \
-                else SlidingWindow.per(self._private_rate, 1)
-        return self._chats[key]
+        limit = self._chats.get(key)
+        if limit is None:
+            if len(self._chats) >= self._prune_at:
+                self._forget_idle()
+            window = SlidingWindow.per(self._group_per_min, 60.0 / PACE) if is_group_chat(chat_id) else None
+            limit = self._chats[key] = ChatLimit(Pacer.within(self._per_chat, 1.0), window)
+        return limit
+
+    def _forget_idle(self) -> None:
+        now = asyncio.get_running_loop().time()
+        self._chats = {k: v for k, v in self._chats.items() if not v.idle(now)}
+        self._prune_at = max(KEEP_CHAT_LIMITERS, 2 * len(self._chats))     # never prune on every call
 
     async def wait(self, chat_id: int | str) -> None:
         """Return when a message to this chat may go out now."""
-        await self._open.wait()
+        await self.wait_chat(chat_id)
+        await self.wait_overall()
+
+    async def wait_chat(self, chat_id: int | str) -> None:
+        """This chat's own turn (per second for every chat, per minute for groups and channels)."""
         await self._chat(chat_id).acquire()
+
+    async def wait_overall(self) -> None:
+        """A turn of the overall rate; none is given while a RetryAfter pause lasts."""
         await self._overall.acquire()
-        await self._open.wait()
 
     async def pause(self, seconds: float, sleep: Callable[[float], Awaitable[object]]) -> None:
-        """Hold every send for `seconds` (Telegram's RetryAfter), then let them go again."""
-        self._pauses += 1
-        self._open.clear()
+        """Hold every send for `seconds` (Telegram's RetryAfter), then let them go again, paced."""
+        self._overall.hold()
         try:
             await sleep(seconds + 0.1)
         finally:
-            self._pauses -= 1
-            if not self._pauses:
-                self._open.set()
+            self._overall.unhold()
