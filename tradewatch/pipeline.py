@@ -9,6 +9,7 @@ its items are stored, nothing is alerted.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from tradewatch.services import Services
 from tradewatch.understand import absorb
 
 log = logging.getLogger(__name__)
-SLICE = 0.010             # seconds of item processing between yields to the event loop
+SLICE = 0.005             # seconds of item processing between yields to the event loop
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class Pipeline:
         self.index = EventIndex(self.window)
         for event in services.store.events.since(services.clock() - self.window):
             self.index.add(event)
+        # What start-up loaded (the store, the dedupe window) lives as long as the process: move it
+        # out of the garbage collector's sight, or each full collection walks it and stalls the
+        # loop (~150 ms with 10,000 events).
+        gc.freeze()
         self._running: set[str] = set()
 
     def is_due(self, source: Source, now: datetime) -> bool:
@@ -130,9 +135,9 @@ class Pipeline:
                 if alert and outcome.event.alert:
                     updated[outcome.event.id] = outcome.event
             if time.perf_counter() > slice_end:
-                # A short real sleep, not sleep(0): the loop then polls I/O, so the bot keeps
-                # answering commands while a burst is processed.
-                await asyncio.sleep(0.001)
+                # Let the loop run a turn (it polls I/O too), so the bot keeps answering commands
+                # while a burst is processed.
+                await asyncio.sleep(0)
                 slice_end = time.perf_counter() + SLICE
         store.seen.add_many(source.id, fresh_keys, now)
         new_ids = {e.id for e in new}
