@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 
 from tradewatch.errors import ConfigError
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ def _admin_ids(raw: str) -> frozenset[int]:
 
 
 def _log_level(raw: str) -> str:
-    if raw.upper() not in LOG_LEVELS:
-        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+    if raw.upper() not in LEVEL_NAMES:
+        raise ValueError(f"must be one of {', '.join(LEVEL_NAMES)}")
     return raw.upper()
 
 
