@@ -38,12 +38,15 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-def _without_token_traceback(record: logging.LogRecord) -> bool:
-    """PTB logs a rejected token with a traceback; _run_telegram explains it in one line instead."""
+def _without_network_traceback(record: logging.LogRecord) -> bool:
+    """PTB logs a rejected token, and each failed try to reach Telegram, with a traceback; one line
+    says it (_run_telegram explains a rejected token)."""
     if record.exc_info and record.exc_info[1] is not None:
-        from telegram.error import InvalidToken
-        if isinstance(record.exc_info[1], InvalidToken):
-            record.exc_info, record.exc_text = None, None
+        from telegram.error import InvalidToken, NetworkError
+        error = record.exc_info[1]
+        if isinstance(error, (InvalidToken, NetworkError)):
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args, record.exc_info, record.exc_text = None, None, None
     return True
 
 
@@ -51,7 +54,7 @@ def setup_logging(level: str, token: str = "") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                                             "%Y-%m-%d %H:%M:%S", token))
-    handler.addFilter(_without_token_traceback)
+    handler.addFilter(_without_network_traceback)
     logging.basicConfig(level=level, handlers=[handler])
     # httpx logs every request URL at INFO, and the Bot API URL contains the token.
     for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
@@ -111,6 +114,9 @@ async def _post_init(app) -> None:
         log.error("channel: %s", problem)
         print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
     app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify)
+    enabled = sum(s.enabled for s in services.sources)
+    print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} sources. Ctrl-C stops.",
+          file=sys.stderr, flush=True)
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
 
 
@@ -130,8 +136,12 @@ def _run_telegram(services) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     app = build_application(services)
+    print(f"TradeWatch: connecting to the Telegram Bot API at {services.settings.telegram_api_url} "
+          "(retried until it answers; LOG_LEVEL=DEBUG shows each try)", file=sys.stderr, flush=True)
     try:
-        app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=3,
+        # bootstrap_retries=-1: while Telegram cannot be reached at start-up, keep trying (with
+        # backoff) instead of exiting; a rejected token still stops at once.
+        app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
                         drop_pending_updates=False, close_loop=False)
     except InvalidToken:
         print("TradeWatch: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check the token "
