@@ -113,7 +113,8 @@ async def _post_init(app) -> None:
     if problem:
         log.error("channel: %s", problem)
         print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
-    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify)
+    tell = deliverer.tell_admins if services.settings.admin_ids else None
+    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell)
     enabled = sum(s.enabled for s in services.sources)
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} sources. Ctrl-C stops.",
           file=sys.stderr, flush=True)

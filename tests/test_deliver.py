@@ -470,6 +470,18 @@ async def test_broadcast_text_counts_sent_and_failed(fake, bot, services):
     assert not services.store.subscribers.get(12).active
 
 
+async def test_operator_notices_go_to_the_admins_only(fake, bot, services):
+    from dataclasses import replace
+    subscribe(services, fake, 11)
+    fake.add_chat(77)
+    fake.add_chat(78)
+    services.settings = replace(services.settings, admin_ids=frozenset({77, 78}))
+    told = await bounded(deliverer(bot, services).tell_admins("source x failed: <timeout>"))
+    assert told == 2
+    assert [m.text for m in fake.sent(77)] == ["source x failed: <timeout>"] == [m.text for m in fake.sent(78)]
+    assert fake.sent(11) == []
+
+
 # ---- the transport ---------------------------------------------------------------------------------
 async def test_alerts_go_out_raw_without_ptb_warnings(fake, bot, services, recwarn):
     subscribe(services, fake, 11)

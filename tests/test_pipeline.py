@@ -9,7 +9,7 @@ import pytest
 
 from storage import open_store
 from tradewatch.fetch import Fetcher
-from tradewatch.jobs import Watch
+from tradewatch.jobs import Notices, Watch
 from tradewatch.models import UTC, Source
 from tradewatch.pipeline import Pipeline, backoff_delay
 from tradewatch.services import Services
@@ -188,3 +188,23 @@ async def test_failure_is_reported_once_while_it_lasts(services, http_server):
     for _ in range(3):
         await watch.run(fr, force=True)
     assert len(reports) == 1 and "fr-bis" in reports[0] and "http_5xx" in reports[0]
+    http_server.route("/fr.json", body=fixture("fr-page1.json"), headers=JSON)
+    for _ in range(2):
+        await watch.run(fr, force=True)
+    assert len(reports) == 2 and "fr-bis" in reports[1] and "works again after 3 failed tries" in reports[1]
+
+
+async def test_notices_reach_the_admins_batched():
+    told: list[str] = []
+
+    async def tell(text):
+        told.append(text)
+
+    notices = Notices(tell)
+    await notices.flush()
+    assert told == []
+    notices.add("source a failed: timeout")
+    notices.add("source b works again")
+    await notices.flush()
+    await notices.flush()
+    assert told == ["TradeWatch sources:\n• source a failed: timeout\n• source b works again"]

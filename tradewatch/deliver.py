@@ -182,6 +182,13 @@ class Deliverer:
         sent = sum(1 for o in outcomes if o.sent)
         return sent, len(outcomes) - sent
 
+    async def tell_admins(self, text: str) -> int:
+        """An operator notice (plain text, escaped) to every user in ADMIN_IDS; how many got it."""
+        escaped = html.escape(text, quote=False)
+        admins = sorted(self._services.settings.admin_ids)
+        outcomes = await asyncio.gather(*(self._send(chat, escaped) for chat in admins))
+        return sum(1 for o in outcomes if o.sent)
+
     async def check_channel(self) -> str | None:
         """None when the channel is usable (or none is set); otherwise what is wrong, for the operator."""
         if self.channel is None:

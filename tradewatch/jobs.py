@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 Notify = Callable[[list[Event], list[Event]], Awaitable[None]]
 Report = Callable[[str], None]
 HOUSEKEEPING_EVERY = timedelta(hours=6)
+NOTICE_EVERY = timedelta(minutes=1)
 UNNOTIFIED_LOOKBACK = timedelta(days=2)
 
 
@@ -35,10 +36,11 @@ class Watch:
         self.pipeline = Pipeline(services)
 
     async def run(self, source: Source, *, force: bool = False) -> PassResult:
+        failures_before = self.services.store.sources.get(source.id).consecutive_failures
         result = await self.pipeline.run_source(source, force=force)
         if result.skipped:
             return result
-        self._report_health(result)
+        self._report_health(result, failures_before)
         alerts = [e for e in result.new if e.alert]
         if alerts or result.updated:
             await self.hand_off(alerts, list(result.updated))
@@ -60,12 +62,15 @@ class Watch:
             await self.hand_off(sorted(pending, key=lambda e: e.first_seen_at), [])
         return len(pending)
 
-    def _report_health(self, result: PassResult) -> None:
+    def _report_health(self, result: PassResult, failures_before: int) -> None:
+        """Report a source once when it starts failing and once when it recovers."""
         state, source = result.state, result.source
         if result.error and state and state.consecutive_failures == 1:
             self.report(f"source {source.id} ({source.name}, {urlsplit(source.url).netloc}) failed: {result.error}; "
                         f"retrying at {_hhmm(state.next_due)}, with backoff while it keeps failing")
-        elif result.ok and not result.not_modified and result.baseline:
+        elif result.ok and failures_before:
+            self.report(f"source {source.id} ({source.name}) works again after {failures_before} failed tries")
+        if result.ok and not result.not_modified and result.baseline:
             log.info("source %s: baseline of %d items stored, not alerted", source.id, result.items)
 
     def housekeeping(self) -> dict[str, int]:
@@ -82,9 +87,34 @@ def _hhmm(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "the next interval"
 
 
-def schedule_all(job_queue, services: Services, notify: Notify) -> Watch:
-    """One repeating JobQueue job per enabled source, plus housekeeping and a start-up resume."""
-    watch = Watch(services, notify)
+class Notices:
+    """Source health reports for the operators, gathered and sent as one message a minute."""
+
+    def __init__(self, tell: Callable[[str], Awaitable[object]]):
+        self.tell = tell
+        self.lines: list[str] = []
+
+    def add(self, text: str) -> None:
+        log.warning("%s", text)
+        self.lines.append(text)
+
+    async def flush(self) -> None:
+        if self.lines:
+            lines, self.lines = self.lines, []
+            await self.tell("TradeWatch sources:\n" + "\n".join(f"• {line}" for line in lines))
+
+
+def schedule_all(job_queue, services: Services, notify: Notify,
+                 tell_admins: Callable[[str], Awaitable[object]] | None = None) -> Watch:
+    """One repeating JobQueue job per enabled source, plus housekeeping and a start-up resume.
+    With `tell_admins`, source failures and recoveries also reach the admins, batched each minute."""
+    notices = Notices(tell_admins) if tell_admins else None
+    watch = Watch(services, notify, notices.add if notices else None)
+    if notices:
+        async def tell(_context) -> None:
+            await notices.flush()
+
+        job_queue.run_repeating(tell, interval=NOTICE_EVERY, first=NOTICE_EVERY, name="admin-notices")
     for source in services.sources:
         if not source.enabled:
             continue

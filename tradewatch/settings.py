@@ -30,7 +30,7 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather. Empty = console mode (alerts printed to the terminal)."),
     Spec("TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server root; the bot calls {URL}/bot{TOKEN}/{method}."),
     Spec("TELEGRAM_CHANNEL", "", "Channel to broadcast every event to: @name or -100… id. Empty = no channel."),
-    Spec("ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to use /stats and /broadcast."),
+    Spec("ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to use /stats and /broadcast; they are also told when a source fails or recovers."),
     Spec("SOURCES_FILE", "sources.toml", "The sources catalog to use."),
     Spec("DATA_DIR", "./data", "Where the database lives (created if missing)."),
     Spec("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
