@@ -134,8 +134,7 @@ def find_measures(text: str) -> dict[str, list[str]]:
 
 
 def matches(table: tuple[lexicon.Rule, ...], text: str) -> list[str]:
-    lowered = text.lower()
-    return [rule.name for rule in table if rule.search(text, lowered)]
+    return lexicon.matching(table, text)
 
 
 def _clean(text: str) -> str:

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from tradewatch import lexicon
 from tradewatch.extract import CJK, find_products, find_rates, normalize, strip_outlet
-from tradewatch.models import Event
+from tradewatch.models import UTC, Event
 
 DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
@@ -57,6 +57,9 @@ _COUNT = re.compile(r"\b(\d+)\s+(?:[\w-]+\s+){0,2}?(?:companies|entities|firms|a
 
 
 SAME_DOCUMENT = 0.9      # title similarity of one document published by two official sources
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+DAY_MICROSECONDS = timedelta(days=1) // MICROSECOND
 
 
 def normalize_title(title: str) -> str:
@@ -123,7 +126,12 @@ class Entry:
     profiles: list[Profile] = field(default_factory=list)
     features: set[str] = field(default_factory=set)
     pooled: dict[str, frozenset[str]] = field(default_factory=dict)
+    when: int = 0                    # `event.when` in microseconds since the epoch (exact differences)
     _measures: frozenset[str] | None = None
+    _compared: tuple[str, float] | None = None      # (title compared with, best similarity): one-slot memo
+
+    def __post_init__(self) -> None:
+        self.when = microseconds(self.event.when)
 
     def measures(self) -> frozenset[str]:
         """The event's measure rule names, worked out once."""
@@ -131,13 +139,25 @@ class Entry:
             self._measures = measure_names(self.event)
         return self._measures
 
+    def replace_event(self, event: Event) -> None:
+        self.event = event
+        self.when = microseconds(event.when)
+        self._measures = None
+
     def add_profile(self, profile: Profile) -> None:
         self.profiles.append(profile)
+        self._compared = None
         for name in POOLED:
             self.pooled[name] = self.pooled.get(name, frozenset()) | getattr(profile, name)
 
     def union(self, name: str) -> frozenset[str]:
         return self.pooled.get(name, frozenset())
+
+    def similarity(self, norm: str) -> float:
+        """The best similarity of a normalised title to any of the event's titles."""
+        if self._compared is None or self._compared[0] != norm:
+            self._compared = (norm, max(similarity(norm, p.norm) for p in self.profiles))
+        return self._compared[1]
 
     @property
     def direction(self) -> str | None:
@@ -191,8 +211,7 @@ class EventIndex:
             if report.title and profile.norm not in known:
                 entry.add_profile(profile)
                 known.add(profile.norm)
-        entry.event = event
-        entry._measures = None
+        entry.replace_event(event)
         self._index(entry)
 
     def match(self, candidate: Event) -> Event | None:
@@ -201,9 +220,10 @@ class EventIndex:
         keyed = self._match_key(candidate, profile)
         if keyed is not None:
             return keyed
+        probe, window_days = Probe.of(candidate), self.window / timedelta(days=1)
         best, best_score = None, 0.0
         for entry in self._candidates(candidate, profile):
-            score = self._score(candidate, profile, entry)
+            score = score_against(probe, profile, entry, window_days)
             if score > best_score:
                 best, best_score = entry.event, score
         return best
@@ -242,13 +262,9 @@ class EventIndex:
             entry = self._entries.get(eid) if eid else None
             if entry is None or docs_differ(entry.event, candidate):
                 continue
-            if key in (candidate.doc_number, entry.event.doc_number) or self._similar(profile, entry, KEY_TITLE_FLOOR):
+            if key in (candidate.doc_number, entry.event.doc_number) or entry.similarity(profile.norm) >= KEY_TITLE_FLOOR:
                 return entry.event
         return None
-
-    @staticmethod
-    def _similar(profile: Profile, entry: Entry, floor: float) -> bool:
-        return max(similarity(profile.norm, p.norm) for p in entry.profiles) >= floor
 
     def _candidates(self, candidate: Event, profile: Profile) -> list[Entry]:
         """Events sharing the most of the candidate's features (greedy set intersection, rarest
@@ -269,22 +285,23 @@ class EventIndex:
         best += [eid for eid, _ in counts.most_common(CANDIDATES)]
         return [self._entries[eid] for eid in dict.fromkeys(best)]
 
-    def _score(self, candidate: Event, profile: Profile, entry: Entry) -> float:
-        """How surely the candidate repeats this event; 0 when it does not."""
-        event = entry.event
-        if event.lang != candidate.lang or not set(event.topics) & set(candidate.topics):
-            return 0.0
-        apart = days_apart(event, candidate)
-        if (apart is not None and apart > self.window / timedelta(days=1)) or conflicts(candidate, profile, entry, apart):
-            return 0.0
-        sim = max(similarity(profile.norm, p.norm) for p in entry.profiles)
-        if sim >= TITLE_CUTOFF:
-            return 1.0 + sim
-        if apart is None and not shares_specifics(candidate, entry):
-            return 0.0
-        score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
-        days = UNDATED_DAYS if apart is None else apart
-        return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
+
+def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days: float) -> float:
+    """How surely the candidate repeats this event; 0 when it does not."""
+    event = entry.event
+    if event.lang != candidate.lang or candidate.topics.isdisjoint(event.topics):
+        return 0.0
+    apart = days_apart(candidate, entry)
+    if (apart is not None and apart > window_days) or conflicts(candidate, profile, entry, apart):
+        return 0.0
+    sim = entry.similarity(profile.norm)
+    if sim >= TITLE_CUTOFF:
+        return 1.0 + sim
+    if apart is None and not shares_specifics(candidate, entry):
+        return 0.0
+    score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
+    days = UNDATED_DAYS if apart is None else apart
+    return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
 
 
 def features_of(event: Event, profile: Profile) -> set[str]:
@@ -299,19 +316,51 @@ def features_of(event: Event, profile: Profile) -> set[str]:
     return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts}
 
 
-def shares_specifics(candidate: Event, entry: Entry) -> bool:
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """The candidate's side of scoring, as sets, worked out once per match."""
+
+    event: Event
+    lang: str
+    topics: frozenset[str]
+    actors: frozenset[str]
+    targets: frozenset[str]
+    products: frozenset[str]
+    rates: frozenset[str]
+    keys: frozenset[str]
+    official: bool
+    dated: bool                      # the source gave a publication time
+    when: int                        # as Entry.when
+    measures: frozenset[str]         # `measure_names`
+    specific: frozenset[str]
+    remedies: frozenset[str]
+
+    @classmethod
+    def of(cls, event: Event) -> "Probe":
+        measures = measure_names(event)
+        return cls(event, event.lang, frozenset(event.topics), frozenset(event.actors), frozenset(event.targets),
+                   frozenset(event.products), frozenset(event.rates), frozenset(event.keys),
+                   event.authority == "official", event.published_at is not None, microseconds(event.when),
+                   measures, specific(measures), frozenset(remedy_kinds(measures)))
+
+
+def microseconds(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+def shares_specifics(candidate: Probe, entry: Entry) -> bool:
     """A product, a rate or a specific kind of measure in common: what an undated match needs."""
     event = entry.event
-    return bool(set(candidate.products) & set(event.products) or set(candidate.rates) & set(event.rates)
-                or specific(measure_names(candidate)) & specific(entry.measures()))
+    return bool(not candidate.products.isdisjoint(event.products) or not candidate.rates.isdisjoint(event.rates)
+                or candidate.specific & specific(entry.measures()))
 
 
-def days_apart(a: Event, b: Event) -> float | None:
+def days_apart(candidate: Probe, entry: Entry) -> float | None:
     """Days between the two publication times; None (any age) when a news source gave no date."""
-    if a.published_at is None or b.published_at is None:
-        if a.authority != "official" and b.authority != "official":
+    if not candidate.dated or entry.event.published_at is None:
+        if not candidate.official and entry.event.authority != "official":
             return None
-    return abs(a.when - b.when) / timedelta(days=1)
+    return abs(candidate.when - entry.when) / DAY_MICROSECONDS
 
 
 def same_body(a: Event, b: Event) -> bool:
@@ -326,76 +375,66 @@ def docs_differ(a: Event, b: Event) -> bool:
     return bool(a.doc_number and b.doc_number and a.doc_number != b.doc_number)
 
 
-def _disjoint(a, b) -> bool:
-    return bool(a) and bool(b) and not set(a) & set(b)
+def _disjoint(a: frozenset[str], b) -> bool:
+    return bool(a) and bool(b) and a.isdisjoint(b)
 
 
-def conflicts(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> str | None:
-    """The first fact that makes two reports different events whatever their wording, or None."""
-    return next((name for name, differs in CONFLICTS if differs(candidate, profile, entry, apart)), None)
+def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> str | None:
+    """The first fact that makes two reports different events whatever their wording, or None.
 
-
-def _numbers_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
-    return any(_disjoint(getattr(profile, name), entry.union(name)) for name in ("rates", "amounts", "counts"))
-
-
-def _dates_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    Numbers: different rates, amounts or counts in the titles. Products: titles naming goods that
+    cannot be the same. Stages: an announcement and its taking effect on another day."""
     event = entry.event
-    return bool(candidate.effective_on and event.effective_on and candidate.effective_on != event.effective_on)
+    if docs_differ(event, candidate.event):
+        return "document numbers"
+    if any(_disjoint(getattr(profile, name), entry.union(name)) for name in ("rates", "amounts", "counts")):
+        return "numbers"
+    if _disjoint(candidate.actors, event.actors):
+        return "actors"
+    if _disjoint(candidate.targets, event.targets):
+        return "targets"
+    if _dates_differ(candidate.event, event):
+        return "effective dates"
+    if not compatible_products(profile.products, entry.union("products")):
+        return "products"
+    if candidate.remedies and _disjoint(candidate.remedies, remedy_kinds(entry.measures())):
+        return "remedies"
+    if profile.direction and entry.direction and profile.direction != entry.direction:
+        return "directions"
+    if profile.effect != entry.effect and (apart is None or apart >= 1.0):
+        return "stages"
+    if _two_documents(candidate, profile, entry):
+        return "two official documents"
+    return None
 
 
-def _remedies_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
-    kinds = remedy_kinds(measure_names(candidate))
-    return bool(kinds) and _disjoint(kinds, remedy_kinds(entry.measures()))
+def _dates_differ(a: Event, b: Event) -> bool:
+    return bool(a.effective_on and b.effective_on and a.effective_on != b.effective_on)
 
 
-def _directions_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
-    return bool(profile.direction and entry.direction and profile.direction != entry.direction)
-
-
-def _stages_differ(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
-    """An announcement and its taking effect on another day are two events."""
-    return profile.effect != entry.effect and (apart is None or apart >= 1.0)
-
-
-def _two_documents(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> bool:
+def _two_documents(candidate: Probe, profile: Profile, entry: Entry) -> bool:
     """Two official items with no key in common are two documents: from one publisher always; from
     two publishers unless the titles are the same (a proclamation on the White House site and in
     the Federal Register), since a CBP bulletin implementing a proclamation is a document too."""
     event = entry.event
-    if candidate.authority != "official" or event.authority != "official" or set(candidate.keys) & set(event.keys):
+    if not candidate.official or event.authority != "official" or not candidate.keys.isdisjoint(event.keys):
         return False
-    return same_body(candidate, event) or max(similarity(profile.norm, p.norm) for p in entry.profiles) < SAME_DOCUMENT
+    return same_body(candidate.event, event) or entry.similarity(profile.norm) < SAME_DOCUMENT
 
 
-CONFLICTS = (
-    ("document numbers", lambda c, p, e, a: docs_differ(e.event, c)),
-    ("numbers", _numbers_differ),
-    ("actors", lambda c, p, e, a: _disjoint(c.actors, e.event.actors)),
-    ("targets", lambda c, p, e, a: _disjoint(c.targets, e.event.targets)),
-    ("effective dates", _dates_differ),
-    ("products", lambda c, p, e, a: not compatible_products(p.products, e.union("products"))),
-    ("remedies", _remedies_differ),
-    ("directions", _directions_differ),
-    ("stages", _stages_differ),
-    ("two official documents", _two_documents),
-)
-
-
-def fact_score(candidate: Event, profile: Profile, entry: Entry, apart: float | None) -> float:
+def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> float:
     event = entry.event
     score = 0.0
-    score += 0.25 if set(candidate.actors) & set(event.actors) else 0.0
-    score += 0.15 if set(candidate.targets) & set(event.targets) else 0.0
-    if set(candidate.products) & set(event.products):
+    score += 0.25 if not candidate.actors.isdisjoint(event.actors) else 0.0
+    score += 0.15 if not candidate.targets.isdisjoint(event.targets) else 0.0
+    if not candidate.products.isdisjoint(event.products):
         score += 0.3
-    score += 0.2 if set(candidate.rates) & set(event.rates) else 0.0
+    score += 0.2 if not candidate.rates.isdisjoint(event.rates) else 0.0
     score += 0.15 if profile.direction and profile.direction == entry.direction else 0.0
     score += 0.1 if apart is not None and apart <= 1.5 else 0.0
-    names = measure_names(candidate)
-    score += 0.1 if specific(names) & specific(entry.measures()) else 0.0
+    score += 0.1 if candidate.specific & specific(entry.measures()) else 0.0
     if "export_control" in candidate.topics and "export_control" in event.topics:
-        score -= 0.2 if _one_kind_each(names, entry.measures()) else 0.0
+        score -= 0.2 if _one_kind_each(candidate.measures, entry.measures()) else 0.0
     return score
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from tradewatch import lexicon
 from tradewatch.docnumbers import cn_number, find_doc_numbers
+from tradewatch.screen import Prepared, Screen, Sieve
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -67,12 +68,19 @@ def strip_outlet(title: str) -> str:
 
 def extract(text: str, lang: str = "en", *, reference: date | None = None) -> Facts:
     """Everything `text` states; pure."""
+    return facts_of(text, reference)
+
+
+def facts_of(text: str, reference: date | None = None, *, rates: bool = True, effective: bool = True) -> Facts:
+    """What `extract` finds, leaving out the rates (rates=False) or the effective date
+    (effective=False) when the caller will not use them."""
     text = normalize(text)
     hits = _PHRASES.find(text)
     actors, targets, others = split_roles(text, _mentions(text, hits))
     return Facts(countries=_unique(actors + targets + others), actors=actors, targets=targets,
-                 rates=find_rates(text), products=_products(text, hits),
-                 doc_numbers=find_numbers(text), effective_on=find_effective_date(text, reference))
+                 rates=find_rates(text) if rates else (), products=_products(text, hits),
+                 doc_numbers=find_numbers(text),
+                 effective_on=find_effective_date(text, reference) if effective else None)
 
 
 def find_numbers(text: str) -> tuple[str, ...]:
@@ -132,6 +140,7 @@ _PHRASES = PhraseTable([(phrase, ("country", country.code, kind)) for country in
                        + [(phrase, ("product", name, "")) for name, phrases, _ in lexicon.PRODUCTS
                           for phrase in phrases])
 _COUNTRY_ZH = tuple((country.code, re.compile(country.zh)) for country in lexicon.COUNTRIES if country.zh)
+_COUNTRY_ZH_SIEVE = Sieve([Screen.of(pattern) for _, pattern in _COUNTRY_ZH])
 _KIND = {"names": "name", "agents": "agent", "orgs": "org"}
 
 
@@ -143,8 +152,8 @@ def find_mentions(text: str) -> list[Mention]:
 def _mentions(text: str, hits: list) -> list[Mention]:
     found = [Mention(start, end, code, _KIND[kind]) for start, end, (what, code, kind) in hits if what == "country"]
     if CJK.search(text):
-        found += [Mention(m.start(), m.end(), code, "zh") for code, pattern in _COUNTRY_ZH
-                  for m in pattern.finditer(text)]
+        found += [Mention(m.start(), m.end(), code, "zh")
+                  for code, pattern in _chinese(_COUNTRY_ZH, _COUNTRY_ZH_SIEVE, text) for m in pattern.finditer(text)]
         found.sort(key=lambda m: (m.start, -m.end))
     kept: list[Mention] = []
     for mention in found:
@@ -233,6 +242,7 @@ def _clean(number: str) -> str:
 
 # --- products ----------------------------------------------------------------------------------
 _PRODUCT_ZH = tuple((name, re.compile(zh)) for name, _, zh in lexicon.PRODUCTS)
+_PRODUCT_ZH_SIEVE = Sieve([Screen.of(pattern) for _, pattern in _PRODUCT_ZH])
 
 
 def find_products(text: str) -> tuple[str, ...]:
@@ -240,10 +250,16 @@ def find_products(text: str) -> tuple[str, ...]:
     return _products(text, _PHRASES.find(text))
 
 
+def _chinese(table: tuple[tuple[str, re.Pattern[str]], ...], sieve: Sieve, text: str) -> list:
+    """The (name, pattern) pairs of a Chinese table whose pattern may match `text`, in table order."""
+    return [table[i] for i in sieve.candidates(Prepared.of(text))]
+
+
 def _products(text: str, phrase_hits: list) -> tuple[str, ...]:
     hits = [(start, name) for start, _, (what, name, _) in phrase_hits if what == "product"]
     if CJK.search(text):
-        hits += [(m.start(), name) for name, pattern in _PRODUCT_ZH if (m := pattern.search(text))]
+        hits += [(m.start(), name) for name, pattern in _chinese(_PRODUCT_ZH, _PRODUCT_ZH_SIEVE, text)
+                 if (m := pattern.search(text))]
         hits.sort()
     named = lexicon.FR_PRODUCT.match(text)
     extra = [named["product"].lower()] if named and len(named["product"].split()) <= 8 else []

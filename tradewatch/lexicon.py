@@ -15,7 +15,9 @@ its name or URL. Pure data and two tiny helpers, no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from tradewatch.screen import Prepared, Screen, Sieve
 
 I = re.IGNORECASE
 
@@ -26,6 +28,8 @@ class Rule:
     pattern: re.Pattern[str]
     needs: tuple[str, ...] = ()   # lower-case literals, one of which the text must contain: a cheap
                                   # test before the pattern is tried (empty: always try)
+    screen: Screen | None = field(default=None, compare=False)   # derived from the pattern (see
+                                  # tradewatch.screen): a cheaper, exact test before `needs`
 
     def search(self, text: str, lowered: str) -> bool:
         if self.needs and not any(needle in lowered for needle in self.needs):
@@ -33,9 +37,32 @@ class Rule:
         return self.pattern.search(text) is not None
 
 
+def matching(table: tuple[Rule, ...], text: str) -> list[str]:
+    """Names of the rules of `table` that match `text`, in table order (screens skip the others)."""
+    prepared = Prepared.of(text)
+    return [table[i].name for i in _sieve(table).candidates(prepared) if table[i].search(text, prepared.lowered)]
+
+
+_SIEVES: dict[int, tuple[tuple[Rule, ...], Sieve]] = {}
+
+
+def _sieve(table: tuple[Rule, ...]) -> Sieve:
+    """The table's sieve, built once per table (tables are module constants)."""
+    known = _SIEVES.get(id(table))
+    if known is None or known[0] is not table:
+        if len(_SIEVES) > 64:
+            _SIEVES.clear()
+        known = _SIEVES[id(table)] = (table, Sieve([rule.screen for rule in table]))
+    return known[1]
+
+
 def rules(*entries: tuple, flags: int = I) -> tuple[Rule, ...]:
     """(name, regex) or (name, regex, needs) entries; `needs` is a string of "|"-separated literals."""
-    return tuple(Rule(e[0], re.compile(e[1], flags), tuple(e[2].split("|")) if len(e) > 2 else ()) for e in entries)
+    return tuple(rule(e[0], re.compile(e[1], flags), tuple(e[2].split("|")) if len(e) > 2 else ()) for e in entries)
+
+
+def rule(name: str, pattern: re.Pattern[str], needs: tuple[str, ...] = ()) -> Rule:
+    return Rule(name, pattern, needs, Screen.of(pattern))
 
 
 # --- Traditional → simplified, for the characters the Chinese tables and extractors use. --------

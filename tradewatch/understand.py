@@ -17,7 +17,7 @@ from datetime import date, datetime
 from tradewatch.classify import classify
 from tradewatch.dedupe import EventIndex
 from tradewatch.docnumbers import title_doc_number
-from tradewatch.extract import Facts, extract, find_numbers, find_rates, normalize, strip_outlet
+from tradewatch.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
 from tradewatch.models import BEIJING, UTC, Event, Item, Report, Source
 from tradewatch.urls import canonical_url
 
@@ -59,7 +59,9 @@ def analyze(item: Item, source: Source) -> Analysis:
     reference = local_date(item.published_at, lang)
     title = extract(headline, lang, reference=reference)
     wanted = verdict.relevant and item.summary
-    summary = extract(lead(item.summary), lang, reference=reference) if wanted else Facts()
+    # The summary's rates are read per sentence (summary_rates); its date only counts without the title's.
+    summary = (facts_of(lead(item.summary), reference, rates=False, effective=not title.effective_on)
+               if wanted else Facts())
     actors = title.actors or summary.actors or _home(source)
     targets = tuple(c for c in (title.targets or summary.targets) if c not in actors)
     identity = identity_numbers(item)
