@@ -64,14 +64,14 @@ def setup_logging(level: str, token: str = "") -> None:
 def open_services(settings: Settings, *, with_fetcher: bool = True):
     """Build the shared services: catalog, store and fetcher. Raises ConfigError / StorageError."""
     from storage import open_store
-    from tradewatch.catalog import load_catalog
+    from tradewatch.ingest.catalog import load_catalog
     from tradewatch.services import Services
 
     sources = load_catalog(settings.sources_file)
     store = open_store(Path(settings.data_dir) / DB_FILE)
     fetcher = None
     if with_fetcher:
-        from tradewatch.fetch import Fetcher
+        from tradewatch.ingest.fetch import Fetcher
         fetcher = Fetcher.from_settings(settings)
     return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
 
@@ -84,8 +84,8 @@ def build_application(services):
 
     import handlers
     from tradewatch import jobs
-    from tradewatch.deliver import Deliverer
-    from tradewatch.transport import FanoutRequest
+    from tradewatch.deliver.outbox import Deliverer
+    from tradewatch.deliver.transport import FanoutRequest
 
     settings = services.settings
     api = settings.telegram_api_url

@@ -26,7 +26,7 @@ COUNTRIES = (  # code, English noun, adjective, Chinese; the first six act most 
     ("TW", "Taiwan", "Taiwanese", "台湾"), ("ZA", "South Africa", "South African", "南非"),
     ("CH", "Switzerland", "Swiss", "瑞士"), ("RU", "Russia", "Russian", "俄罗斯"),
 )
-PRODUCTS = (  # canonical name (as tradewatch.extract names it), English, Chinese
+PRODUCTS = (  # canonical name (as tradewatch.understand.extract names it), English, Chinese
     ("steel", "steel", "钢铁"), ("aluminium", "aluminium", "铝材"), ("copper", "copper", "铜材"),
     ("solar", "solar panels", "光伏产品"), ("electric vehicles", "electric vehicles", "电动汽车"),
     ("semiconductors", "semiconductors", "芯片"), ("soybeans", "soybeans", "大豆"), ("pork", "pork", "猪肉"),

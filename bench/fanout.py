@@ -139,7 +139,7 @@ async def deliver_once(fake, subscribers: int, limit: float, folder: Path) -> tu
     """Store the subscribers and one event, then time Deliverer.notify: (seconds, CPU seconds,
     connection pool, where the bot came from)."""
     from storage import open_store
-    from tradewatch.deliver import Deliverer
+    from tradewatch.deliver.outbox import Deliverer
     from tradewatch.services import Services
     from tradewatch.settings import Settings
 

@@ -27,7 +27,7 @@ from bench.common import FixedClock, Figure, at_most, exit_code, info, print_fig
 from bench.corpus import Corpus, Story
 from storage import open_store
 from tests.httpserver import LocalServer
-from tradewatch.fetch import Fetcher
+from tradewatch.ingest.fetch import Fetcher
 from tradewatch.models import UTC, Source
 from tradewatch.pipeline import Pipeline
 from tradewatch.services import Services

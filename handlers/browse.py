@@ -7,7 +7,7 @@ from telegram import Update
 
 from handlers import views
 from handlers.common import Context, parse_number, reply, services_of
-from tradewatch.render import pack, render_list, render_source_status
+from tradewatch.deliver.render import pack, render_list, render_source_status
 
 
 def lister(command: str, topic: str | None, title: str) -> Callable[[Update, Context], Awaitable[None]]:

@@ -16,7 +16,7 @@ from telegram import Update
 from handlers import views
 from handlers.common import Context, reply, services_of
 from tradewatch.models import Event
-from tradewatch.render import esc, render_list
+from tradewatch.deliver.render import esc, render_list
 
 SCORE_CUTOFF = 80
 MAX_RESULTS = 10

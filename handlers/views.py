@@ -1,7 +1,7 @@
 """What the bot says in reply to commands: texts, usage lines and inline keyboards, as pure functions.
 
 Handlers ask the core for values and hand them here; nothing in this module reads the store, the
-clock or the network. Alerts and event lists are rendered by tradewatch.render; this module
+clock or the network. Alerts and event lists are rendered by tradewatch.deliver.render; this module
 holds the conversational texts around them. All dynamic text is HTML-escaped.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tradewatch.models import TOPICS, Source, SourceState, Subscriber
-from tradewatch.render import esc, format_utc
+from tradewatch.deliver.render import esc, format_utc
 
 TOPIC_NAMES = {"tariff": "Tariffs", "export_control": "Export controls"}
 COUNTRIES = ("CN", "US", "EU", "JP", "KR", "CA", "MX", "IN")

@@ -300,7 +300,7 @@ def test_killed_mid_broadcast_resumes_and_sends_no_alert_twice(tmp_path, http_se
         serve(http_server, "/c.rss", "wire-c-2.rss")
         wait_fake(fake, lambda: delivered() >= 20, 20, "the first 20 alerts")
         # Kill between two sends, not inside Telegram's unavoidable window (accepted, not yet
-        # recorded, see deliver.py): hold new sends, and kill once the service is blocked on them.
+        # recorded, see deliver/outbox.py): hold new sends, and kill once the service is blocked on them.
         fake.close_gate()
         wait_fake(fake, lambda: fake.held >= 3, 10, "sends held at the gate")
     fake.open_gate()

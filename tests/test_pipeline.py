@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage import open_store
-from tradewatch.fetch import Fetcher
+from tradewatch.ingest.fetch import Fetcher
 from tradewatch.jobs import Notices, Watch
 from tradewatch.models import UTC, Source
 from tradewatch.pipeline import Pipeline, backoff_delay

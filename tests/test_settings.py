@@ -59,5 +59,5 @@ def test_readme_mentions_every_setting():
 def test_replay_and_the_service_use_the_same_default_dedupe_window():
     from datetime import timedelta
 
-    from tradewatch.dedupe import DEFAULT_WINDOW
+    from tradewatch.understand.dedupe import DEFAULT_WINDOW
     assert DEFAULT_WINDOW == timedelta(days=Settings().dedupe_window_days)

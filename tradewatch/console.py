@@ -162,7 +162,7 @@ async def list_sources(services: Services, *, check: bool = False) -> int:
 
 
 async def _check(services: Services, source) -> PassResult:
-    from tradewatch import parsers
+    from tradewatch.ingest import parsers
     from tradewatch.errors import ParseError
     from tradewatch.models import FetchError
 

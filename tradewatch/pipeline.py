@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from tradewatch import parsers
-from tradewatch.dedupe import EventIndex
+from tradewatch.ingest import parsers
+from tradewatch.understand.dedupe import EventIndex
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import Event, FetchError, FetchResult, Item, Source, SourceState
 from tradewatch.services import Services
-from tradewatch.understand import absorb
+from tradewatch.understand.absorb import absorb
 
 log = logging.getLogger(__name__)
 SLICE = 0.005             # seconds of item processing between yields to the event loop

@@ -7,7 +7,7 @@ UTC otherwise), an ISO date-time (naive: the same zones) or an RFC 822 date. An 
 takes the time of the item before it (items before the first dated one take the first dated
 item's time; a file with no dates at all uses 1970-01-01T00:00Z, so output never depends on the
 clock) as the time TradeWatch saw it; its publication time stays unknown, which dedupe treats as
-"any age" (see tradewatch.dedupe). Authority is inferred from the source name and URL (lexicon.OFFICIAL_SOURCE,
+"any age" (see tradewatch.understand.dedupe). Authority is inferred from the source name and URL (lexicon.OFFICIAL_SOURCE,
 OFFICIAL_HOST). The whole file is validated first: a malformed line prints nothing to `out`, one
 message per bad line (naming its number) to `err`, and returns 2. An empty file prints nothing.
 
@@ -26,11 +26,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from tradewatch import lexicon
-from tradewatch.dedupe import DEFAULT_WINDOW, EventIndex
-from tradewatch.extract import find_mentions, normalize
+from tradewatch.understand import lexicon
+from tradewatch.understand.dedupe import DEFAULT_WINDOW, EventIndex
+from tradewatch.understand.extract import find_mentions, normalize
 from tradewatch.models import BEIJING, UTC, Item, Source
-from tradewatch.understand import absorb
+from tradewatch.understand.absorb import absorb
 from tradewatch.urls import canonical_url
 
 FIELDS = ("id", "title", "summary", "source", "url", "published", "lang")

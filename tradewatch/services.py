@@ -23,7 +23,7 @@ class Services:
     settings: Settings
     store: Store
     sources: list[Source]
-    fetcher: Any = None                      # tradewatch.fetch.Fetcher; None where nothing is fetched
+    fetcher: Any = None                      # tradewatch.ingest.fetch.Fetcher; None where nothing is fetched
     clock: Callable[[], datetime] = utcnow
     started_at: datetime = field(default_factory=utcnow)
     bot_username: str = ""

@@ -1,50 +1,32 @@
-"""Recognise that a new event is one already known, in three layers; pure and in memory.
+"""Whether one candidate event repeats one known event: the scoring behind `dedupe.EventIndex`.
 
-1. Stable keys: the same document number, item key or canonical URL is the same event (a shared
-   URL under a wholly different title is a listing page, not a copy); two different document
-   numbers never are, even in two languages.
-2. Near-duplicate titles: rapidfuzz on titles put through `normalize_title` (the explicit
-   processor: lower case, no punctuation or filler words, "100 per cent" → "100%", U.S. → us),
-   against events whose `when` is within `window` of the candidate.
-3. Facts: the same topic and language, acting and targeted countries, products, rates, direction
-   (tightening or easing) and kind of measure, weighed together with title similarity, because
-   outlets rarely share wording; the bar rises with each day between the two.
-Numbers and roles are decisive in layers 2 and 3 (`conflicts`): different rates, amounts, counts,
-effective dates, actors, targets or products in the titles, opposite directions, anti-dumping
-against countervailing, an announcement against its taking effect on another day, or two documents
-of one official publisher are never duplicates. A news report without a publication date has no
-known age: the window does not apply, but it must share a specific fact and clear the bar of
-UNDATED_DAYS apart. `EventIndex` keeps each event's title profiles and an inverted index of title
-words and facts, so a match scores a few candidates, not the whole window.
+`Profile` is what matching needs from one title (the rapidfuzz form of `normalize_title`, its rates,
+amounts, counts, products, direction and stage), computed once; `Entry` is one indexed event with
+the profiles of its report titles and their facts pooled; `Probe` the candidate's side as sets.
+`score_against` is 0 when the two are not one event: different languages or topics, farther apart
+than the window, or any of the `conflicts` (numbers, roles, products, dates, remedies, direction,
+stage, two documents of one publisher); otherwise title similarity alone (≥ TITLE_CUTOFF) or facts
+weighed with it (≥ FACT_CUTOFF, rising by FACT_DECAY a day apart). Pure and in memory.
 """
 from __future__ import annotations
 
-import heapq
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from tradewatch import lexicon
-from tradewatch.extract import CJK, find_products, find_rates, normalize, strip_outlet
 from tradewatch.models import UTC, Event
+from tradewatch.understand import lexicon, vocabulary
+from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
 
-DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
 FACT_CUTOFF = 0.75           # facts score + TITLE_WEIGHT × similarity that makes a duplicate …
 FACT_DECAY = 0.08            # … plus this much for each day apart beyond the first
 UNDATED_DAYS = 3.0           # the bar for an event or candidate whose source gave no date
 TITLE_WEIGHT = 0.6
 SIMILARITY_FLOOR = 0.25      # rapidfuzz score_cutoff: below this two titles share nothing
-KEY_TITLE_FLOOR = 0.3        # a shared URL with a wholly different title is a listing page, not a copy
-CANDIDATES = 16              # events scored per match, the best by shared rare features …
-SHARED = 10                  # … after the newest few that share the most features …
-SHARED_CAP = 100             # … unless so many share them that the features say nothing
-POSTING_CAP = 250            # features shared by more events than this are too common to block on
-RAREST = 5                   # how many of the candidate's rarest features are looked up
 
 STOPWORDS = frozenset("""a an the of on in to for with and or as at by from its it is are be been was were
 has have had will would after over amid into says said say new this that than more most some all
@@ -172,120 +154,6 @@ POOLED = ("rates", "amounts", "counts", "products")
 ALL_MEASURES = frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules)
 
 
-class EventIndex:
-    """The events of the recent window, indexed for `match`."""
-
-    def __init__(self, window: timedelta = DEFAULT_WINDOW):
-        self.window = window
-        self._entries: dict[str, Entry] = {}
-        self._keys: dict[str, str] = {}
-        self._postings: dict[str, dict[str, None]] = {}    # feature → event ids, in insertion order
-        self._order: dict[str, int] = {}          # event id → insertion number, for stable ties
-        self._added = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def add(self, event: Event) -> None:
-        if event.id in self._entries:
-            self.update(event)
-            return
-        entry = Entry(event)
-        self._added += 1
-        self._order[event.id] = self._added
-        entry.add_profile(Profile.of(event.title or ""))      # every entry has a first profile
-        for title in dict.fromkeys(r.title for r in event.reports if r.title and r.title != event.title):
-            entry.add_profile(Profile.of(title))
-        self._entries[event.id] = entry
-        self._index(entry)
-
-    def update(self, event: Event) -> None:
-        """Replace the event with the same id, indexing any new report titles and keys."""
-        entry = self._entries.get(event.id)
-        if entry is None:
-            self.add(event)
-            return
-        known = {p.norm for p in entry.profiles}
-        for report in event.reports:
-            profile = Profile.of(report.title)
-            if report.title and profile.norm not in known:
-                entry.add_profile(profile)
-                known.add(profile.norm)
-        entry.replace_event(event)
-        self._index(entry)
-
-    def match(self, candidate: Event) -> Event | None:
-        """The known event the candidate duplicates, or None."""
-        profile = Profile.of(candidate.title)
-        keyed = self._match_key(candidate, profile)
-        if keyed is not None:
-            return keyed
-        probe, window_days = Probe.of(candidate), self.window / timedelta(days=1)
-        best, best_score = None, 0.0
-        for entry in self._candidates(candidate, profile):
-            score = score_against(probe, profile, entry, window_days)
-            if score > best_score:
-                best, best_score = entry.event, score
-        return best
-
-    def evict(self, before: datetime) -> int:
-        """Forget events whose `when` is before `before`; return how many."""
-        old = [eid for eid, entry in self._entries.items() if entry.event.when < before]
-        for eid in old:
-            entry = self._entries.pop(eid)
-            for feature in entry.features:
-                posting = self._postings.get(feature)
-                if posting is not None:
-                    posting.pop(eid, None)
-                    if not posting:
-                        del self._postings[feature]
-            for key in entry.event.keys:
-                if self._keys.get(key) == eid:
-                    del self._keys[key]
-            del self._order[eid]
-        return len(old)
-
-    # --- internals ---------------------------------------------------------------------------
-
-    def _index(self, entry: Entry) -> None:
-        event = entry.event
-        for key in event.keys:
-            self._keys.setdefault(key, event.id)
-        features = set().union(*(features_of(event, p) for p in entry.profiles))
-        for feature in features - entry.features:
-            self._postings.setdefault(feature, {})[event.id] = None
-        entry.features |= features
-
-    def _match_key(self, candidate: Event, profile: Profile) -> Event | None:
-        for key in candidate.keys:
-            eid = self._keys.get(key)
-            entry = self._entries.get(eid) if eid else None
-            if entry is None or docs_differ(entry.event, candidate):
-                continue
-            if key in (candidate.doc_number, entry.event.doc_number) or entry.similarity(profile.norm) >= KEY_TITLE_FLOOR:
-                return entry.event
-        return None
-
-    def _candidates(self, candidate: Event, profile: Profile) -> list[Entry]:
-        """Events sharing the most of the candidate's features (greedy set intersection, rarest
-        first), then those sharing most of its rarest few, newest first on ties."""
-        postings = sorted((p for f in sorted(features_of(candidate, profile)) if (p := self._postings.get(f))),
-                          key=len)
-        if not postings:
-            return []
-        common = postings[0].keys()
-        for posting in postings[1:]:
-            narrowed = common & posting.keys()
-            if narrowed:
-                common = narrowed
-        counts: Counter[str] = Counter()
-        for posting in [p for p in postings if len(p) <= POSTING_CAP][:RAREST]:
-            counts.update(posting.keys())
-        best = heapq.nlargest(SHARED, common, key=self._order.__getitem__) if len(common) <= SHARED_CAP else []
-        best += [eid for eid, _ in counts.most_common(CANDIDATES)]
-        return [self._entries[eid] for eid in dict.fromkeys(best)]
-
-
 def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days: float) -> float:
     """How surely the candidate repeats this event; 0 when it does not."""
     event = entry.event
@@ -302,18 +170,6 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
     days = UNDATED_DAYS if apart is None else apart
     return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
-
-
-def features_of(event: Event, profile: Profile) -> set[str]:
-    """Blocking features: title words (Chinese: character pairs) and facts, per language."""
-    lang = event.lang
-    if CJK.search(profile.norm):
-        words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
-    else:
-        words = set(profile.norm.split())
-    facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
-             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates})
-    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts}
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +298,7 @@ def compatible_products(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether two titles' products can be the same goods: equal, or one covers the other."""
     if not a or not b:
         return True
-    umbrellas = lexicon.UMBRELLAS
+    umbrellas = vocabulary.UMBRELLAS
     return any(x == y or x in umbrellas.get(y, ()) or y in umbrellas.get(x, ()) for x in a for y in b)
 
 

@@ -16,7 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
-from tradewatch.parsers.common import (
+from tradewatch.ingest.parsers.common import (
     clean_summary, clean_title, collapse, decode_html, filter_titles, identity, parse_date, resolve_link,
     source_tz,
 )

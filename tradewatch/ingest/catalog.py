@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from tradewatch.errors import CatalogError
 from tradewatch.models import AUTHORITIES, Source
-from tradewatch.parsers import PARSERS
+from tradewatch.ingest.parsers import PARSERS
 
 KEYS = {"id", "name", "kind", "url", "authority", "country", "lang", "every", "enabled", "select",
         "title_filter", "base_url", "note"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
-from tradewatch.parsers.common import clean_summary, clean_title, filter_titles, html_title, looks_like_html
+from tradewatch.ingest.parsers.common import clean_summary, clean_title, filter_titles, html_title, looks_like_html
 from tradewatch.urls import canonical_url
 
 FR_TZ = timezone(timedelta(hours=-5), "UTC-05:00")

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tradewatch.dedupe import EventIndex, Profile, normalize_title, similarity
+from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.pairs import Profile, normalize_title, similarity
 from tradewatch.models import UTC, Event, Item, Source
-from tradewatch.understand import analyze, build_event
+from tradewatch.understand.absorb import analyze, build_event
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WIRE = Source(id="wire", name="Wire Service", kind="rss", url="https://wire.example/feed")

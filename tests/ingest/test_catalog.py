@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tradewatch.catalog import load_catalog, parse_catalog, parse_interval
+from tradewatch.ingest.catalog import load_catalog, parse_catalog, parse_interval
 from tradewatch.errors import CatalogError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = {"id": "fr-bis", "name": "FR BIS", "kind": "federal_register",
         "url": "https://www.federalregister.gov/api/v1/documents.json", "authority": "official",

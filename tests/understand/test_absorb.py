@@ -5,9 +5,9 @@ from __future__ import annotations
 import zlib
 from datetime import datetime, timedelta
 
-from tradewatch.dedupe import EventIndex
+from tradewatch.understand.dedupe import EventIndex
 from tradewatch.models import UTC, Item, Source
-from tradewatch.understand import absorb, analyze, build_event, event_id
+from tradewatch.understand.absorb import absorb, analyze, build_event, event_id
 
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 WIRE = Source(id="wire", name="Wire Service", kind="rss", url="https://wire.example/feed")

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from tradewatch.errors import ParseError
 from tradewatch.models import FetchResult, Item, Source
-from tradewatch.parsers.common import looks_like_html
-from tradewatch.parsers.html import parse_listing
+from tradewatch.ingest.parsers.common import looks_like_html
+from tradewatch.ingest.parsers.html import parse_listing
 
 MOFCOM_SELECT = {"item": "ul.txtList_01 > li", "title": "a@title", "link": "a@href", "date": "span"}
 

@@ -10,7 +10,7 @@ impact stories, analysis, questions) give way only when the title itself announc
 enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate outweighs all of them,
 announcing words only the weaker ones. When the title names no measure, the summary may supply
 one (with a verb) if the item is official or the title points that way (exports, retaliation …).
-The rules are the tables in `tradewatch.lexicon`; `reasons` names the rules that decided.
+The rules are the tables in `tradewatch.understand.lexicon`; `reasons` names the rules that decided.
 """
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tradewatch import lexicon
-from tradewatch.extract import CJK, find_rates, normalize
+from tradewatch.understand import lexicon
+from tradewatch.understand.extract import CJK, find_rates, normalize
 from tradewatch.models import TOPICS
 
 SUMMARY_CHARS = 400

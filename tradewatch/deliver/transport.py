@@ -8,7 +8,7 @@ open; uploads and anything else go through PTB's own HTTPXRequest. A sender that
 around a call is paced after a connection is acquired, right before the request is written (a
 connector subclass), so slow connection set-up cannot bunch paced sends together. Errors are PTB's:
 TimedOut for any timeout, NetworkError for the rest; PTB's request layer turns the answer into
-RetryAfter, Forbidden, BadRequest … as usual. Part of the delivery boundary: with deliver.py,
+RetryAfter, Forbidden, BadRequest … as usual. Part of the delivery boundary: with outbox.py and sender.py,
 bot.py and handlers/, the only code that knows telegram.
 """
 from __future__ import annotations

@@ -19,7 +19,7 @@ import feedparser
 
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import UTC, FetchResult, Item, Source
-from tradewatch.parsers.common import (
+from tradewatch.ingest.parsers.common import (
     clean_title, filter_titles, html_title, html_to_text, identity, looks_like_html, parse_date,
     resolve_link, source_tz, truncate,
 )

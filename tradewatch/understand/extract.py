@@ -1,7 +1,7 @@
 """Facts stated in one piece of text: which countries act and which are targeted, the rates, the
 products, the document numbers and the date a measure takes effect, in English or Chinese.
 
-`extract(text, lang, reference=…)` is pure: the lexicons in `tradewatch.lexicon` say what to look
+`extract(text, lang, reference=…)` is pure: the lexicons in `tradewatch.understand.lexicon` say what to look
 for, `tradewatch.docnumbers` reads document numbers, and `reference` (the item's own date) is the
 only clock, used to complete dates written without a year ("from Dec. 1", "自11月10日起") or as a
 weekday ("effective Saturday"). Roles follow the sentence: the first country mentioned before any
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from tradewatch import lexicon
+from tradewatch.understand import lexicon, vocabulary
 from tradewatch.docnumbers import cn_number, find_doc_numbers
-from tradewatch.screen import Prepared, Screen, Sieve
+from tradewatch.understand.screen import Prepared, Screen, Sieve
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -48,7 +48,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = lexicon.to_simplified(text).replace("’", "'").replace("‘", "'")
     if "." in text:
-        for pattern, replacement in lexicon.ABBREVIATIONS:
+        for pattern, replacement in vocabulary.ABBREVIATIONS:
             text = pattern.sub(replacement, text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -135,11 +135,11 @@ class PhraseTable:
 
 # --- countries ---------------------------------------------------------------------------------
 # One table for countries and products, so a text is read word by word once.
-_PHRASES = PhraseTable([(phrase, ("country", country.code, kind)) for country in lexicon.COUNTRIES
+_PHRASES = PhraseTable([(phrase, ("country", country.code, kind)) for country in vocabulary.COUNTRIES
                         for kind in ("names", "agents", "orgs") for phrase in getattr(country, kind)]
-                       + [(phrase, ("product", name, "")) for name, phrases, _ in lexicon.PRODUCTS
+                       + [(phrase, ("product", name, "")) for name, phrases, _ in vocabulary.PRODUCTS
                           for phrase in phrases])
-_COUNTRY_ZH = tuple((country.code, re.compile(country.zh)) for country in lexicon.COUNTRIES if country.zh)
+_COUNTRY_ZH = tuple((country.code, re.compile(country.zh)) for country in vocabulary.COUNTRIES if country.zh)
 _COUNTRY_ZH_SIEVE = Sieve([Screen.of(pattern) for _, pattern in _COUNTRY_ZH])
 _KIND = {"names": "name", "agents": "agent", "orgs": "org"}
 
@@ -189,25 +189,25 @@ def _role(text: str, mention: Mention, previous: tuple[Mention, str] | None, hav
         return _role_zh(text, mention, previous, have_actor)
     if mention.kind == "org":
         return "target"
-    if previous and previous[1] == "actor" and lexicon.COORDINATION.match(text[previous[0].end:mention.start]):
+    if previous and previous[1] == "actor" and vocabulary.COORDINATION.match(text[previous[0].end:mention.start]):
         return "actor"
-    if lexicon.CONTEXT_CUES.search(before[-40:]):
+    if vocabulary.CONTEXT_CUES.search(before[-40:]):
         return "context"
     if mention.kind == "agent":
         return "context" if have_actor else "actor"
-    if lexicon.PASSIVE_AFTER.match(after):
+    if vocabulary.PASSIVE_AFTER.match(after):
         return "target"
-    if not have_actor and lexicon.OWNER_AFTER.match(after):
+    if not have_actor and vocabulary.OWNER_AFTER.match(after):
         return "actor"               # "… added to US entity list": the list's owner acts
-    if lexicon.TARGET_CUES.search(before[-40:]) or lexicon.GOODS_AFTER.match(after):
+    if vocabulary.TARGET_CUES.search(before[-40:]) or vocabulary.GOODS_AFTER.match(after):
         return "target"
     return "target" if have_actor else "actor"
 
 
 def _role_zh(text: str, mention: Mention, previous: tuple[Mention, str] | None, have_actor: bool) -> str:
-    if previous and previous[1] == "actor" and lexicon.COORDINATION_ZH.match(text[previous[0].end:mention.start]):
+    if previous and previous[1] == "actor" and vocabulary.COORDINATION_ZH.match(text[previous[0].end:mention.start]):
         return "actor"
-    if lexicon.TARGET_CUES_ZH.search(text[max(0, mention.start - 8):mention.start]):
+    if vocabulary.TARGET_CUES_ZH.search(text[max(0, mention.start - 8):mention.start]):
         return "target"
     return "target" if have_actor else "actor"
 
@@ -241,7 +241,7 @@ def _clean(number: str) -> str:
 
 
 # --- products ----------------------------------------------------------------------------------
-_PRODUCT_ZH = tuple((name, re.compile(zh)) for name, _, zh in lexicon.PRODUCTS)
+_PRODUCT_ZH = tuple((name, re.compile(zh)) for name, _, zh in vocabulary.PRODUCTS)
 _PRODUCT_ZH_SIEVE = Sieve([Screen.of(pattern) for _, pattern in _PRODUCT_ZH])
 
 
@@ -261,7 +261,7 @@ def _products(text: str, phrase_hits: list) -> tuple[str, ...]:
         hits += [(m.start(), name) for name, pattern in _chinese(_PRODUCT_ZH, _PRODUCT_ZH_SIEVE, text)
                  if (m := pattern.search(text))]
         hits.sort()
-    named = lexicon.FR_PRODUCT.match(text)
+    named = vocabulary.FR_PRODUCT.match(text)
     extra = [named["product"].lower()] if named and len(named["product"].split()) <= 8 else []
     return _unique([name for _, name in hits] + extra)
 

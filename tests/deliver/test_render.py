@@ -7,7 +7,7 @@ import pytest
 
 from tests.fakebot import parse_html
 from tradewatch.models import BEIJING, UTC, Event, Report, Source, SourceState
-from tradewatch.render import (MAX_TEXT, pack, plain_text, render_alert, render_event_line, render_list,
+from tradewatch.deliver.render import (MAX_TEXT, pack, plain_text, render_alert, render_event_line, render_list,
                                render_source_status, truncate, utf16_len, visible_len)
 
 SEEN = datetime(2026, 10, 9, 1, 3, tzinfo=UTC)

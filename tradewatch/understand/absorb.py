@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from tradewatch.classify import classify
-from tradewatch.dedupe import EventIndex
+from tradewatch.understand.classify import classify
+from tradewatch.understand.dedupe import EventIndex
 from tradewatch.docnumbers import title_doc_number
-from tradewatch.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
+from tradewatch.understand.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
 from tradewatch.models import BEIJING, UTC, Event, Item, Report, Source
 from tradewatch.urls import canonical_url
 

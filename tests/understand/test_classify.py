@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradewatch.classify import classify
+from tradewatch.understand.classify import classify
 
 T, E, B, N = ("tariff",), ("export_control",), ("tariff", "export_control"), ()
 

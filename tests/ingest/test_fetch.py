@@ -1,4 +1,4 @@
-"""tradewatch.fetch against a real local HTTP server (tests/httpserver.py), plus MockTransport edges."""
+"""tradewatch.ingest.fetch against a real local HTTP server (tests/httpserver.py), plus MockTransport edges."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +10,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from tradewatch.fetch import Fetcher, make_client, parse_retry_after
+from tradewatch.ingest.fetch import Fetcher, make_client, parse_retry_after
 from tradewatch.models import UTC
 from tradewatch.settings import Settings
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tradewatch.extract import extract, find_effective_date, find_mentions, find_products, find_rates
+from tradewatch.understand.extract import extract, find_effective_date, find_mentions, find_products, find_rates
 
 ROLES = [
     # text, actors, targets

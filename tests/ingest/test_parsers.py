@@ -25,14 +25,14 @@ from selectolax.lexbor import LexborHTMLParser
 
 from tradewatch import errors
 from tradewatch.models import BEIJING, UTC, FetchResult, Item, Source
-from tradewatch.parsers import PARSERS, parse
-from tradewatch.parsers.common import (
+from tradewatch.ingest.parsers import PARSERS, parse
+from tradewatch.ingest.parsers.common import (
     clean_summary, clean_title, decode_html, identity, parse_date, resolve_link, source_tz,
 )
-from tradewatch.parsers.html import extract
+from tradewatch.ingest.parsers.html import extract
 from tradewatch.urls import canonical_url
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 KINDS = ("rss", "federal_register", "html", "mofcom_unit")
 SIDECAR = ".expected.json"
 
@@ -122,7 +122,7 @@ def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-# --- tradewatch.parsers.common: the shared helpers, as tables of named cases -----------------
+# --- tradewatch.ingest.parsers.common: the shared helpers, as tables of named cases -----------------
 
 DATE_CASES = {
     "iso date": ("2026-09-29", BEIJING, "2026-09-29T00:00:00+08:00"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from tradewatch.models import FetchResult, Item, Source
-from tradewatch.parsers import federal_register, html, mofcom_unit, rss
+from tradewatch.ingest.parsers import federal_register, html, mofcom_unit, rss
 
 Parser = Callable[[FetchResult, Source], list[Item]]
 

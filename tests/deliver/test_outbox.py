@@ -17,9 +17,10 @@ from telegram.request import HTTPXRequest
 
 from storage import open_store
 from tests.fakebot import FakeBotAPI
-from tradewatch.deliver import Deliverer, FanoutRequest
+from tradewatch.deliver.outbox import Deliverer
+from tradewatch.deliver.transport import FanoutRequest
 from tradewatch.models import UTC, Event, Report, Subscriber
-from tradewatch.ratelimit import Limits, Pacer, SlidingWindow, is_group_chat, normalize_chat_id
+from tradewatch.deliver.ratelimit import Limits, Pacer, SlidingWindow, is_group_chat, normalize_chat_id
 from tradewatch.services import Services
 from tradewatch.settings import Settings
 
@@ -328,7 +329,7 @@ async def test_overall_rate_is_paced_and_never_exceeded_at_the_server(fake, serv
     fake.latency = 0.02
     async with telegram.Bot(fake.token, base_url=fake.base_url, request=transport()) as bot:
         d = deliverer(bot, services, rate_overall=30)
-        assert d._gated == (transport is FanoutRequest)          # paced at the wire, or before the call
+        assert d._sender._gated == (transport is FanoutRequest)          # paced at the wire, or before the call
         await bounded(d.notify([make_event()], []))
     arrivals = sorted(fake.times["sendMessage"])
     assert len(arrivals) == len(fake.sent()) == chats

@@ -1,0 +1,238 @@
+"""Delivery: the outbox fan-out of alerts to subscribers and the channel, the only place that sends them.
+
+Store first, then send. `notify` records every (event, chat) delivery in the outbox before any
+send; each send is recorded before (`mark_sending`, attempts + 1) and after (`mark_sent` with the
+message id), so a crash or restart resumes with `resume()` and never sends an alert twice to a
+chat, except in one window we cannot close without Telegram's help: a crash after Telegram
+accepted a message but before `mark_sent` was written. That delivery is still pending with
+attempts > 0 and is sent again on resume (at most one duplicate, and only then); the window is the
+time between the HTTP answer and one local journal append. Later reports of an event edit the
+messages already sent ("Also reported by …"); an update never sends a second alert.
+
+Different chats are served concurrently by a bounded set of workers that take turns, one chat
+strictly in order; the per-chat and per-group limits of `ratelimit` keep them paced. Each message
+goes through `sender.Sender`: the Bot API calls, their retries and what each error means.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
+from tradewatch.deliver.render import render_alert
+from tradewatch.deliver.sender import BACKOFF, Sender, Sleep
+from tradewatch.models import Delivery, Event
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 64                   # requests in flight at once
+PRIVATE_PER_SECOND = 1.0           # to any one chat (groups and channels also keep their per-minute cap)
+FREE_OVERALL = 30.0                # Telegram's free limit; a higher TW_RATE_OVERALL means paid broadcast
+
+
+@dataclass
+class _Turn:
+    """One chat's place in a drain's line: its deliveries still to send, and whether it holds the chat."""
+
+    key: str
+    deliveries: deque[Delivery] = field(default_factory=deque)
+    started: bool = False
+    locked: bool = False
+
+
+class Deliverer:
+    """Sends alerts from the outbox, edits them when more outlets report, broadcasts admin text."""
+
+    def __init__(self, bot: Any, services: Any, *, channel: str | None = None,
+                 rate_overall: float | None = None, rate_group_per_min: float | None = None,
+                 edit_hours: float | None = None, rate_private: float = PRIVATE_PER_SECOND,
+                 sleep: Sleep = asyncio.sleep,
+                 backoff: tuple[float, ...] = BACKOFF, concurrency: int = CONCURRENCY):
+        settings = services.settings
+        raw_channel = channel if channel is not None else settings.telegram_channel
+        self.edit_window = timedelta(hours=edit_hours if edit_hours is not None else settings.tw_edit_hours)
+        self._services = services
+        overall = rate_overall or settings.tw_rate_overall
+        limits = Limits(overall, rate_group_per_min or settings.tw_rate_group, rate_private)
+        self._sender = Sender(bot, services, limits, channel=normalize_chat_id(raw_channel) if raw_channel else None,
+                              paid=overall > FREE_OVERALL, concurrency=concurrency, sleep=sleep, backoff=backoff)
+        self._concurrency = concurrency
+        self._chat_locks: dict[str, tuple[asyncio.Lock, int]] = {}   # lock, tasks using it
+        self._inflight: set[tuple[str, str]] = set()
+
+    @property
+    def channel(self) -> int | str | None:
+        """The broadcast channel's id (it changes when the channel migrates), or None."""
+        return self._sender.channel
+
+    @property
+    def _store(self) -> Any:
+        return self._services.store
+
+    def _now(self) -> datetime:
+        return self._services.clock()
+
+    # ---- public API ------------------------------------------------------------------------
+    def recipients(self, event: Event, now: datetime) -> list[int | str]:
+        """Active subscribers whose filters want the event, then the channel; each chat once."""
+        chats = [s.chat_id for s in self._store.subscribers.active() if s.wants(event, now)]
+        if self.channel is not None:
+            chats.append(self.channel)
+        unique: dict[str, int | str] = {}
+        for chat in chats:
+            unique.setdefault(chat_key(chat), chat)
+        return list(unique.values())
+
+    async def notify(self, new: list[Event], updated: list[Event]) -> None:
+        """Record then send the alerts for new events; edit sent alerts of updated ones."""
+        now = self._now()
+        events = {}
+        for event in new:
+            if event.alert:
+                events[event.id] = event
+                added = self._store.deliveries.enqueue(event.id, self.recipients(event, now), now)
+                log.info("event %s: %d deliveries queued", event.id, added)
+        await self._drain(self._store.deliveries.pending(), events)
+        await asyncio.gather(*(self._edit_update(e, now) for e in updated))
+
+    async def resume(self) -> None:
+        """Send every delivery still pending in the outbox (start-up, after a crash)."""
+        pending = self._store.deliveries.pending()
+        if pending:
+            log.info("resuming %d pending deliveries", len(pending))
+        await self._drain(pending, {})
+
+    async def broadcast_text(self, text: str) -> tuple[int, int]:
+        """Send an admin's text to every active subscriber (escaped, rate-limited): (sent, failed)."""
+        escaped = html.escape(text, quote=False)
+        chats = [s.chat_id for s in self._store.subscribers.active()]
+        outcomes = await asyncio.gather(*(self._sender.send(chat, escaped) for chat in chats))
+        sent = sum(1 for o in outcomes if o.sent)
+        return sent, len(outcomes) - sent
+
+    async def check_channel(self) -> str | None:
+        """None when the channel is usable (or none is set); otherwise what is wrong, for the operator."""
+        return await self._sender.check_channel()
+
+    async def tell_admins(self, text: str) -> int:
+        """An operator notice (plain text, escaped) to every user in ADMIN_IDS; how many got it."""
+        escaped = html.escape(text, quote=False)
+        admins = sorted(self._services.settings.admin_ids)
+        outcomes = await asyncio.gather(*(self._sender.send(chat, escaped) for chat in admins))
+        return sum(1 for o in outcomes if o.sent)
+
+    # ---- the outbox ------------------------------------------------------------------------
+    async def _drain(self, deliveries: Iterable[Delivery], events: dict[str, Event]) -> None:
+        """Send these deliveries: chats concurrently, each chat's in order, none twice at once.
+
+        A fixed set of workers (at most `concurrency`) take turns over the chats: a worker sends
+        the next delivery of the chat at the head of the line and puts the chat back at the tail
+        while it has more, so every chat's first alert goes out before anyone's second (whose
+        per-chat limit has then mostly passed), and a fan-out to many chats costs no task per chat."""
+        line: dict[str, _Turn] = {}
+        for delivery in deliveries:
+            key = (delivery.event_id, chat_key(delivery.chat_id))
+            if key not in self._inflight:
+                self._inflight.add(key)
+                line.setdefault(key[1], _Turn(key[1])).deliveries.append(delivery)
+        if not line:
+            return
+        turns, rendered = deque(line.values()), {}
+        workers = (self._work(turns, events, rendered) for _ in range(min(self._concurrency, len(turns))))
+        try:
+            for result in await asyncio.gather(*workers, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.error("delivery worker failed", exc_info=result)
+        finally:
+            while turns:                     # left by cancelled workers
+                self._end_turn(turns.popleft())
+            self._store.flush()
+
+    async def _work(self, turns: deque[_Turn], events: dict[str, Event],
+                    rendered: dict[str, tuple[Event, str] | None]) -> None:
+        while turns:
+            turn = turns.popleft()
+            try:
+                if not turn.started:
+                    await self._start_turn(turn)
+                delivery = turn.deliveries.popleft()
+                try:
+                    await self._deliver(delivery, events, rendered)
+                except Exception:          # one broken delivery never stops the others
+                    log.exception("delivery of %s to %s failed", delivery.event_id, delivery.chat_id)
+                finally:
+                    self._inflight.discard((delivery.event_id, turn.key))
+            except BaseException:
+                self._end_turn(turn)
+                raise
+            if turn.deliveries:
+                turns.append(turn)
+            else:
+                self._end_turn(turn)
+
+    async def _start_turn(self, turn: _Turn) -> None:
+        """Take the chat's lock: one drain at a time per chat (FIFO), so its alerts keep their order.
+        Locks are dropped when no drain uses them, so they do not pile up with the number of chats."""
+        lock, users = self._chat_locks.get(turn.key, (asyncio.Lock(), 0))
+        self._chat_locks[turn.key] = (lock, users + 1)
+        turn.started = True
+        await lock.acquire()
+        turn.locked = True
+
+    def _end_turn(self, turn: _Turn) -> None:
+        """Release the chat (when it was taken) and forget the deliveries it did not get to."""
+        for delivery in turn.deliveries:
+            self._inflight.discard((delivery.event_id, turn.key))
+        turn.deliveries.clear()
+        if not turn.started:
+            return
+        lock, users = self._chat_locks[turn.key]
+        if turn.locked:
+            lock.release()
+        if users == 1:
+            del self._chat_locks[turn.key]
+        else:
+            self._chat_locks[turn.key] = (lock, users - 1)
+        turn.started = turn.locked = False
+
+    async def _deliver(self, delivery: Delivery, events: dict[str, Event],
+                       rendered: dict[str, tuple[Event, str] | None]) -> None:
+        """mark_sending → send → mark_sent (or mark_failed), for one still-pending delivery."""
+        event_id, chat_id = delivery.event_id, self._sender.moved.get(chat_key(delivery.chat_id), delivery.chat_id)
+        current = self._store.deliveries.get(event_id, chat_id)
+        if current is None or current.status != "pending":
+            return
+        if event_id not in rendered:         # once per event and drain, not once per chat
+            event = self._store.events.get(event_id) or events.get(event_id)
+            rendered[event_id] = (event, render_alert(event)) if event else None
+        if rendered[event_id] is None:
+            self._store.deliveries.mark_failed(event_id, chat_id, "event no longer stored", self._now(), final=True)
+            return
+        event, markup = rendered[event_id]
+        self._store.deliveries.mark_sending(event_id, chat_id, self._now())
+        outcome = await self._sender.send(chat_id, markup)
+        if outcome.sent:
+            self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
+                                             reports=max(1, len(event.reports)))
+        else:
+            self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
+                                               self._now(), final=outcome.final)
+
+    # ---- edits for later reports -------------------------------------------------------------
+    async def _edit_update(self, event: Event, now: datetime) -> None:
+        """Re-render the alerts already sent for this event (within the edit window)."""
+        reports = len(event.reports)
+        todo = [d for d in self._store.deliveries.sent_for(event.id, since=now - self.edit_window)
+                if d.message_id is not None and d.edited_reports < reports]
+        if not todo:
+            return
+        markup = render_alert(event)
+        done = await asyncio.gather(*(self._sender.edit(d, markup) for d in todo))
+        for delivery, finished in zip(todo, done):
+            if finished:
+                self._store.deliveries.mark_edited(event.id, delivery.chat_id, reports)
