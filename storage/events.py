@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Iterator
 
@@ -81,7 +82,11 @@ class EventStore:
         self._write(event)
 
     def update(self, event: Event) -> None:
-        """Replace the stored event with the same id (stored anew if it was pruned meanwhile)."""
+        """Replace the stored event with the same id (stored anew if it was pruned meanwhile).
+
+        The `notified` mark is never cleared: an update built from a copy taken before hand-off
+        (the dedupe index's) keeps it, so a restart never hands the event off again.
+        """
         self._write(event)
 
     def get(self, event_id: str) -> Event | None:
@@ -124,8 +129,10 @@ class EventStore:
         return len(ids)
 
     def _write(self, event: Event) -> None:
-        doc = encode(event)
         old = self._db.doc(TABLE, event.id)
+        if old is not None and old.get("notified") and not event.notified:
+            event = replace(event, notified=True)        # handed off once is handed off for good
+        doc = encode(event)
         self._db.put(TABLE, {event.id: doc})
         if old is not None:
             self._unindex(event.id, old)

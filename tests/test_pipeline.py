@@ -208,3 +208,32 @@ async def test_notices_reach_the_admins_batched():
     await notices.flush()
     await notices.flush()
     assert told == ["TradeWatch sources:\n• source a failed: timeout\n• source b works again"]
+
+
+E2E = Path(__file__).parent / "fixtures" / "e2e"
+
+
+async def test_an_alerted_event_stays_notified_when_a_later_report_joins_it(services, http_server):
+    """Issue 9 #1: the dedupe index held the copy from before hand-off, so the join stored the
+    event again without its notified mark and a restart handed it off (alerted it) again."""
+    wire_a = Source(id="wire-a", name="Harbourside Trade Wire", kind="rss", url=http_server.url("/a.rss"))
+    wire_b = Source(id="wire-b", name="Meridian Markets Daily", kind="rss", url=http_server.url("/b.rss"))
+    services.sources = [wire_a, wire_b]
+    handed: list[tuple[list, list]] = []
+
+    async def notify(new, updated):
+        handed.append(([e.title for e in new], [e.title for e in updated]))
+
+    watch = Watch(services, notify, report=lambda text: None)
+    for path, name in (("/a.rss", "wire-a-1.rss"), ("/b.rss", "wire-b-1.rss")):
+        http_server.route(path, body=(E2E / name).read_bytes(), headers=RSS)
+    await watch.run(wire_a, force=True)
+    await watch.run(wire_b, force=True)                     # baselines
+    http_server.route("/a.rss", body=(E2E / "wire-a-2.rss").read_bytes(), headers=RSS)
+    [alert] = (await watch.run(wire_a, force=True)).new
+    http_server.route("/b.rss", body=(E2E / "wire-b-2.rss").read_bytes(), headers=RSS)
+    [joined] = (await watch.run(wire_b, force=True)).updated
+    assert joined.id == alert.id and len(services.store.events.get(alert.id).reports) == 2
+    assert services.store.events.get(alert.id).notified
+    assert await Watch(services, notify).resume_unnotified() == 0     # what a restart does
+    assert [new for new, _ in handed] == [[alert.title], []]

@@ -487,3 +487,16 @@ def test_writes_after_close_are_refused(db_path):
     store.close()
     with pytest.raises(StorageError):
         store.events.add(make_event(1))
+
+
+def test_an_update_never_clears_the_notified_mark(backend):
+    """Issue 9 #1 at the storage depth: once handed off, an event stays handed off, whatever copy
+    of it a later update was built from."""
+    store = backend.store
+    store.events.add(make_event(1))
+    store.events.update(replace(make_event(1), notified=True))
+    stale = replace(make_event(1), title="Duty on widgets number 1 raised, again", notified=False)
+    store.events.update(stale)
+    assert store.events.get("ev-1").notified
+    assert backend.reopen().events.get("ev-1").notified
+    assert store.events.get("ev-1").title.endswith("again")

@@ -51,7 +51,11 @@ class Watch:
         await self.notify(new, updated)
         events = self.services.store.events
         for event in new:
-            events.update(replace(events.get(event.id) or event, notified=True))
+            marked = replace(events.get(event.id) or event, notified=True)
+            events.update(marked)
+            # The dedupe index holds the copy from before hand-off: a later report joins that one.
+            if max(marked.first_seen_at, marked.when) >= self.services.clock() - self.pipeline.window:
+                self.pipeline.index.update(marked)
 
     async def resume_unnotified(self) -> int:
         """After a crash between storing events and handing them off, hand them off now."""
