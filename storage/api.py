@@ -26,6 +26,7 @@ class Events(Protocol):
     def add(self, event: Event) -> None: ...
     def update(self, event: Event) -> None: ...          # replace the stored event with the same id
     def get(self, event_id: str) -> Event | None: ...
+    def has_report(self, source_id: str, item_key: str) -> bool: ...  # an event holds that item as a report
     def find_by_key(self, key: str) -> Event | None: ...  # any of Event.keys
     def latest(self, limit: int, topic: str | None = None) -> list[Event]: ...  # newest first by `when`
     def since(self, moment: datetime) -> list[Event]: ...  # first_seen_at or published_at >= moment (dedupe window)

@@ -4,7 +4,10 @@ Events are stored by id. Beside the TinyDB table the store keeps sorted indexes 
 (timestamp, arrival number, id): by `when` (published, else first seen) for `latest`, `all` and
 retention, one per topic for `latest(topic=…)`, and by the later of first-seen and published for
 `since` (the dedupe window); plus a dict from every stable key to its event for `find_by_key`
-(the first event stored with a key keeps it). Indexes are rebuilt from the documents at open and
+(the first event stored with a key keeps it), and from each (source, item key) of a report to its
+event for `has_report`. A report is stored once per (event, source, item key): an update that
+repeats one (a pass rerun after a crash) keeps the first, and an update built from a copy that
+lacks a report's item key keeps the stored key. Indexes are rebuilt from the documents at open and
 updated on every write, so a write stays O(log n) and a read costs only the events it returns.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, Iterator
 from storage.codec import decode, encode
 from storage.tables import Database, Doc
 from tradewatch.errors import CorruptDatabaseError
-from tradewatch.models import Event
+from tradewatch.models import Event, Report
 
 TABLE = "events"
 Entry = tuple[float, int, str]          # (timestamp, arrival number, event id)
@@ -72,6 +75,7 @@ class EventStore:
         self._by_recent = TimeIndex()
         self._by_topic: dict[str, TimeIndex] = {}
         self._by_key: dict[str, str] = {}
+        self._reports: dict[str, str] = {}                   # source id + item key -> event id
         for event_id, doc in db.docs(TABLE):
             self._index(event_id, doc, in_order=False)
         for index in self._indexes():
@@ -92,6 +96,10 @@ class EventStore:
     def get(self, event_id: str) -> Event | None:
         doc = self._db.doc(TABLE, event_id)
         return None if doc is None else decode(Event, doc)
+
+    def has_report(self, source_id: str, item_key: str) -> bool:
+        """Whether some stored event already holds this source's item as a report."""
+        return _report_key(source_id, item_key) in self._reports
 
     def find_by_key(self, key: str) -> Event | None:
         event_id = self._by_key.get(key)
@@ -130,8 +138,8 @@ class EventStore:
 
     def _write(self, event: Event) -> None:
         old = self._db.doc(TABLE, event.id)
-        if old is not None and old.get("notified") and not event.notified:
-            event = replace(event, notified=True)        # handed off once is handed off for good
+        if old is not None:
+            event = _keep_what_was_known(event, decode(Event, old))
         doc = encode(event)
         self._db.put(TABLE, {event.id: doc})
         if old is not None:
@@ -155,6 +163,9 @@ class EventStore:
             self._by_topic.setdefault(topic, TimeIndex()).add(entries[0], in_order)
         for key in doc.get("keys", ()):
             self._by_key.setdefault(key, event_id)
+        for report in doc.get("reports", ()):
+            if report.get("item_key"):
+                self._reports.setdefault(_report_key(report.get("source_id", ""), report["item_key"]), event_id)
 
     def _unindex(self, event_id: str, doc: Doc) -> None:
         when, recent = self._entries.pop(event_id)
@@ -168,6 +179,26 @@ class EventStore:
         for key in doc.get("keys", ()):
             if self._by_key.get(key) == event_id:
                 del self._by_key[key]
+        for report in doc.get("reports", ()):
+            key = _report_key(report.get("source_id", ""), report.get("item_key", ""))
+            if self._reports.get(key) == event_id:
+                del self._reports[key]
+
+
+def _keep_what_was_known(event: Event, stored: Event) -> Event:
+    """The update, never losing the stored event's notified mark or its reports' item keys, and
+    holding each report once."""
+    known = {(r.source_id, r.url, r.title): r.item_key for r in stored.reports if r.item_key}
+    reports: dict[tuple[str, ...], Report] = {}
+    for report in event.reports:
+        if not report.item_key and (report.source_id, report.url, report.title) in known:
+            report = replace(report, item_key=known[report.source_id, report.url, report.title])
+        reports.setdefault(report.identity, report)
+    return replace(event, reports=tuple(reports.values()), notified=event.notified or stored.notified)
+
+
+def _report_key(source_id: str, item_key: str) -> str:
+    return f"{source_id}\x1f{item_key}"
 
 
 def _times(event_id: str, doc: dict[str, Any]) -> tuple[float, float]:

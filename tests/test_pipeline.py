@@ -10,7 +10,7 @@ import pytest
 from storage import open_store
 from tradewatch.ingest.fetch import Fetcher
 from tradewatch.jobs import Notices, Watch
-from tradewatch.models import UTC, Source
+from tradewatch.models import BEIJING, UTC, Item, Source
 from tradewatch.pipeline import Pipeline, backoff_delay
 from tradewatch.services import Services
 from tradewatch.settings import Settings
@@ -98,7 +98,24 @@ def test_backoff_is_capped_and_honours_retry_after():
     every, cap = timedelta(minutes=10), timedelta(minutes=60)
     assert [backoff_delay(every, n, cap, None) for n in (1, 2, 3, 4, 9)] == \
         [timedelta(minutes=m) for m in (10, 20, 40, 60, 60)]
-    assert backoff_delay(every, 1, cap, 7200) == timedelta(hours=2)
+    assert backoff_delay(every, 1, cap, 1800) == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize("retry_after", [7200, 1e10, 1e12, 2.5e11, float("inf"), float("nan")])
+def test_retry_after_never_schedules_past_the_cap(retry_after):
+    """Issue 15 #7: Retry-After of 1e10 s scheduled the next poll in 317 years (1e12: OverflowError)."""
+    cap = timedelta(minutes=60)
+    delay = backoff_delay(timedelta(minutes=10), 1, cap, retry_after)
+    assert delay == (cap if retry_after == retry_after else timedelta(minutes=10))
+    assert backoff_delay(timedelta(minutes=10), 10**6, cap, None) == cap
+
+
+async def test_a_huge_retry_after_backs_off_for_the_cap(services, http_server):
+    fr, _ = sources(services)
+    http_server.route("/fr.json", status=429, headers={"Retry-After": "10000000000"})
+    result = await Pipeline(services).run_source(fr)
+    assert result.error.kind == "rate_limited"
+    assert result.state.next_due == services.clock.now + timedelta(minutes=60)   # BACKOFF_MAX_MINUTES
 
 
 async def test_rate_limited_source_waits_for_retry_after(services, http_server):
@@ -237,3 +254,78 @@ async def test_an_alerted_event_stays_notified_when_a_later_report_joins_it(serv
     assert services.store.events.get(alert.id).notified
     assert await Watch(services, notify).resume_unnotified() == 0     # what a restart does
     assert [new for new, _ in handed] == [[alert.title], []]
+
+
+def story(n: int, title: str, published: datetime | None, lang: str = "en") -> Item:
+    return Item(source_id="wire", key=f"https://news.example.org/{n}", title=title,
+                url=f"https://news.example.org/{n}", published_at=published, lang=lang)
+
+
+@pytest.mark.parametrize("lang, published", [
+    ("zh", datetime(9999, 12, 31, 23, 30, tzinfo=UTC)),
+    ("en", datetime(1, 1, 1, 0, 0, tzinfo=BEIJING)),
+    ("en", datetime(1985, 5, 1, tzinfo=UTC)),
+    ("en", datetime(2026, 11, 30, tzinfo=UTC)),            # a month ahead of the clock
+])
+async def test_an_item_dated_out_of_range_is_taken_as_undated(services, lang, published):
+    """Issue 9 #13: year 9999 (or 0001) raised OverflowError in understanding on every pass."""
+    _, news = sources(services)
+    items = [story(1, "美国对中国钢铁加征50%关税" if lang == "zh" else "US imposes 50% tariff on Chinese steel", published, lang),
+             story(2, "Canada raises surtax on Chinese electric vehicles to 100%", services.clock.now)]
+    new, _, fresh = await Pipeline(services).absorb_items(news, items, services.clock.now)
+    assert fresh == 2 and len(new) == 2
+    assert new[0].published_at is None and new[1].published_at == services.clock.now
+
+
+async def test_one_item_that_fails_is_skipped_logged_once_and_counted(services, monkeypatch, caplog):
+    """Issue 9 #13 / 15 #1: one item's exception must not end the pass or repeat every pass."""
+    import tradewatch.pipeline as pipeline_module
+    _, news = sources(services)
+    real = pipeline_module.absorb
+
+    def fragile(item, *args, **kwargs):
+        if "poison" in item.title:
+            raise OverflowError("date value out of range")
+        return real(item, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "absorb", fragile)
+    pipeline, now = Pipeline(services), services.clock.now
+    items = [story(1, "US imposes 50% tariff on poison steel", now),
+             story(2, "Canada raises surtax on Chinese electric vehicles to 100%", now)]
+    for _ in range(3):
+        new, _, fresh = await pipeline.absorb_items(news, items, now)
+    state = services.store.sources.get(news.id)
+    assert state.skipped_items == 1 and "OverflowError: date value out of range" in state.last_item_error
+    assert [r.getMessage() for r in caplog.records if "skipped item" in r.getMessage()] != []
+    assert len([r for r in caplog.records if "skipped item" in r.getMessage()]) == 1
+    [event] = services.store.events.all()
+    assert event.title.startswith("Canada") and len(event.reports) == 1
+    assert services.store.seen.has(news.id, items[0].key)       # never read again
+
+
+async def test_any_exception_in_a_pass_is_an_internal_failure_with_backoff_and_a_report(services, http_server,
+                                                                                       monkeypatch):
+    """Issue 15 #1: only ParseError was caught; anything else ended the poll silently."""
+    import tradewatch.ingest.parsers as parsers_module
+    fr, _ = sources(services)
+    http_server.route("/fr.json", body=fixture("fr-page1.json"), headers=JSON)
+
+    def broken(result, source):
+        raise RecursionError("maximum recursion depth exceeded\nwhile decoding")
+
+    monkeypatch.setattr(parsers_module, "parse", broken)
+    reports: list[str] = []
+
+    async def notify(new, updated):
+        pass
+
+    watch = Watch(services, notify, report=reports.append)
+    result = await watch.run(fr, force=True)
+    assert result.error.kind == "internal"
+    assert result.error.message == "RecursionError: maximum recursion depth exceeded"
+    state = services.store.sources.get(fr.id)
+    assert state.is_failing and state.last_error == "internal: RecursionError: maximum recursion depth exceeded"
+    assert state.next_due == services.clock.now + fr.every
+    again = await watch.run(fr, force=True)
+    assert again.state.next_due == services.clock.now + 2 * fr.every             # backs off
+    assert len(reports) == 1 and "fr-bis" in reports[0] and "internal: RecursionError" in reports[0]

@@ -137,9 +137,9 @@ def test_passes_killed_at_random_moments_store_each_report_once(tmp_path, http_s
     once(env)                                                  # baseline, uninterrupted
     full = time.monotonic() - started
     rng = random.Random(20261128)
-    for batch in range(1, 11):
+    for kill in range(12):                 # each batch of news is tried 3 times, killed each time
         for outlet in "ab":
-            http_server.route(f"/{outlet}.rss", body=feed(batch, 120, outlet), headers=RSS)
+            http_server.route(f"/{outlet}.rss", body=feed(1 + kill // 3, 120, outlet), headers=RSS)
         once(env, kill_after=rng.uniform(0.4 * full, 1.1 * full))
     once(env)                                                  # a clean pass after the kills
     with open_store(Path(env["DATA_DIR"]) / "tradewatch.json") as store:

@@ -500,3 +500,22 @@ def test_an_update_never_clears_the_notified_mark(backend):
     assert store.events.get("ev-1").notified
     assert backend.reopen().events.get("ev-1").notified
     assert store.events.get("ev-1").title.endswith("again")
+
+
+def test_a_report_is_stored_once_per_event_source_and_item_key(backend):
+    """Issue 15 #6: a pass rerun after kill -9 joined the same item to its event a second time."""
+    store = backend.store
+    first = replace(make_event(1).reports[0], item_key="guid-1")
+    store.events.add(replace(make_event(1), reports=(first,)))
+    assert store.events.has_report("gov-notices", "guid-1") and not store.events.has_report("gov-notices", "guid-2")
+    again = replace(first, seen_at=first.seen_at + timedelta(hours=1))
+    other = Report("wire", "Wire", "Widgets duty raised", "https://wire.example/1", T0, "news", item_key="w-1")
+    # An update from a copy that lacks the first report's key, repeating it, plus a new report.
+    stale = replace(first, item_key="")
+    store.events.update(replace(make_event(1), reports=(stale, again, other)))
+    for s in (store, backend.reopen()):
+        reports = s.events.get("ev-1").reports
+        assert [(r.source_id, r.item_key) for r in reports] == [("gov-notices", "guid-1"), ("wire", "w-1")]
+        assert s.events.has_report("wire", "w-1")
+    backend.store.events.prune(T0 + timedelta(days=1))
+    assert not backend.store.events.has_report("wire", "w-1")

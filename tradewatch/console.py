@@ -165,6 +165,7 @@ async def _check(services: Services, source) -> PassResult:
     from tradewatch.ingest import parsers
     from tradewatch.errors import ParseError
     from tradewatch.models import FetchError
+    from tradewatch.pipeline import internal_error
 
     fetched = await services.fetcher.fetch(source.url)
     if fetched.error:
@@ -173,6 +174,8 @@ async def _check(services: Services, source) -> PassResult:
         return PassResult(source, items=len(parsers.parse(fetched, source)), elapsed=fetched.elapsed)
     except ParseError as exc:
         return PassResult(source, error=FetchError("parse", str(exc)), elapsed=fetched.elapsed)
+    except Exception as exc:  # noqa: BLE001 - a check reports whatever went wrong, as a value
+        return PassResult(source, error=internal_error(exc), elapsed=fetched.elapsed)
 
 
 def source_row(source, state, check: PassResult | None) -> str:
@@ -182,6 +185,9 @@ def source_row(source, state, check: PassResult | None) -> str:
         row += f"\n      failing since {state.failing_since:%Y-%m-%d %H:%M} UTC: {state.last_error}"
     elif state and state.last_success:
         row += f"\n      ok, last check {state.last_check:%Y-%m-%d %H:%M} UTC, {state.last_item_count} items"
+    if state and state.skipped_items:
+        row += (f"\n      {state.skipped_items} items skipped (could not be read); the latest, "
+                f"{state.last_item_error_at:%Y-%m-%d %H:%M} UTC: {state.last_item_error}")
     if check is not None:
         row += (f"\n      check: FAILED {check.error}" if check.error
                 else f"\n      check: ok, {check.items} items in {check.elapsed:.1f}s")

@@ -63,7 +63,7 @@ class FetchError:
     """Why a fetch or parse gave no items. `kind` is one of FetchError.KINDS."""
 
     KINDS = ("timeout", "network", "http_4xx", "http_5xx", "rate_limited", "too_large",
-             "parse", "empty", "structure_changed")
+             "parse", "empty", "structure_changed", "internal")   # internal: an exception of ours
 
     kind: str
     message: str
@@ -110,6 +110,9 @@ class SourceState:
     next_due: datetime | None = None
     last_item_count: int = 0             # items parsed on the last successful non-304 pass
     baseline_done: bool = False          # first pass stored as a baseline, not alerted
+    skipped_items: int = 0               # items that could not be understood, skipped for good
+    last_item_error: str | None = None   # "item key: ExceptionType: message" of the latest
+    last_item_error_at: datetime | None = None
 
     @property
     def is_failing(self) -> bool:
@@ -126,6 +129,13 @@ class Report:
     url: str
     seen_at: datetime
     authority: str = "news"
+    item_key: str = ""                   # the item's key in its source: a report is stored once per
+                                         # (event, source, item key), however often a pass is rerun
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What makes two reports the same report (title and URL for those stored before item keys)."""
+        return (self.source_id, self.item_key) if self.item_key else (self.source_id, self.url, self.title)
 
 
 @dataclass(frozen=True)
