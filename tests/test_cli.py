@@ -183,3 +183,39 @@ def test_console_mode_reports_unreachable_source_once_keeps_running_and_stops_cl
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+
+
+class TimedServer:
+    """Wraps the local server's request hook to note when each request arrived."""
+
+    def __init__(self, server) -> None:
+        self.times: list[float] = []
+        begin = server._begin
+
+        def timed(path, headers):
+            self.times.append(time.monotonic())
+            return begin(path, headers)
+
+        server._begin = timed
+
+
+def test_a_source_is_polled_at_its_interval_not_twice_it(tmp_path, http_server):
+    """Issue 9 #3: next_due was set after the fetch ended, so every other tick found the source
+    not yet due: `every = "4s"` was fetched every ~8-10 s."""
+    http_server.route("/news.rss", body=(FIXTURES / "news-1.rss").read_bytes(),
+                      headers={"Content-Type": "application/rss+xml"}, delay=0.3)
+    timed = TimedServer(http_server)
+    sources = catalog(tmp_path / "s.toml", [
+        {"id": "wire", "name": "Example Wire", "kind": "rss", "url": http_server.url("/news.rss"), "every": "4s"}])
+    env = env_for(tmp_path, sources, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "bot.py", "run"], cwd=tmp_cwd(env), env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: len(timed.times) >= 8, timeout=45)     # 7 intervals of 4 s after the first
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+    first = timed.times[0]
+    in_30s = [t for t in timed.times if t - first < 30]
+    span = timed.times[7] - first
+    assert len(in_30s) in (7, 8) and 26 <= span <= 30.5, (len(in_30s), span)

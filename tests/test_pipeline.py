@@ -329,3 +329,31 @@ async def test_any_exception_in_a_pass_is_an_internal_failure_with_backoff_and_a
     again = await watch.run(fr, force=True)
     assert again.state.next_due == services.clock.now + 2 * fr.every             # backs off
     assert len(reports) == 1 and "fr-bis" in reports[0] and "internal: RecursionError" in reports[0]
+
+
+async def test_the_next_pass_is_due_an_interval_after_the_last_one_started(services, http_server):
+    """Issue 9 #3: a slow fetch (or a tick a moment early) made the next tick skip the pass."""
+    _, news = sources(services)
+    http_server.route("/news.rss", body=fixture("news-1.rss"), headers=RSS)
+    pipeline, clock = Pipeline(services), services.clock
+    started = clock.now
+
+    real = services.fetcher
+
+    class SlowFetcher:                     # the fetch takes 40 s of the clock
+        async def fetch(self, url, **kwargs):
+            result = await real.fetch(url, **kwargs)
+            clock.advance(seconds=40)
+            return result
+
+    services.fetcher = SlowFetcher()
+    try:
+        result = await pipeline.run_source(news)
+    finally:
+        services.fetcher = real
+    assert result.ok and result.state.next_due == started + news.every
+    assert result.state.last_check == started + timedelta(seconds=40)
+    clock.now = started + news.every - timedelta(seconds=1)      # the next tick, a second early
+    assert pipeline.is_due(news, clock.now)
+    clock.now = started + news.every / 2
+    assert not pipeline.is_due(news, clock.now)
