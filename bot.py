@@ -116,7 +116,7 @@ async def _post_init(app) -> None:
     tell = deliverer.tell_admins if services.settings.admin_ids else None
     app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell)
     enabled = sum(s.enabled for s in services.sources)
-    print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} sources. Ctrl-C stops.",
+    print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
 

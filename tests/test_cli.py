@@ -219,3 +219,50 @@ def test_a_source_is_polled_at_its_interval_not_twice_it(tmp_path, http_server):
     in_30s = [t for t in timed.times if t - first < 30]
     span = timed.times[7] - first
     assert len(in_30s) in (7, 8) and 26 <= span <= 30.5, (len(in_30s), span)
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("HTTP_TIMEOUT", "nan"), ("DEDUPE_WINDOW_DAYS", "1e9"), ("BACKOFF_MAX_MINUTES", "inf"),
+    ("HTTP_MAX_BYTES", "8e6"), ("TW_POLL_TIMEOUT", "0.5"),
+])
+def test_bad_numbers_exit_2_with_one_line(cli_env, setting, value):
+    """Issue 9 #9: nan, inf and 1e9 gave a traceback and exit 1."""
+    done = bot(["once"], {**cli_env, setting: value})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"TradeWatch: setting {setting}=")
+
+
+def test_bad_catalog_shapes_exit_2_with_one_line(tmp_path, http_server, cli_env):
+    bad = {"a directory": tmp_path,
+           "source = [1, 2]": tmp_path / "ints.toml",
+           "a bad selector": catalog(tmp_path / "css.toml", [{**fr_entry(http_server.url("/x")), "kind": "html",
+                                                              "select": {"item": "li[", "title": "a", "link": "a@href"}}])}
+    bad["source = [1, 2]"].write_text("source = [1, 2]\n")
+    (tmp_path / "cwd").mkdir(exist_ok=True)
+    for what, path in bad.items():
+        done = bot(["once"], {**cli_env, "SOURCES_FILE": str(path)})
+        assert done.returncode == 2 and "Traceback" not in done.stderr, what
+        assert len(done.stderr.strip().splitlines()) == 1, (what, done.stderr)
+
+
+def test_a_dotenv_that_cannot_be_parsed_exits_2_and_an_unknown_key_is_warned(cli_env):
+    cwd = Path(tmp_cwd(cli_env))
+    (cwd / ".env").write_text("TELEGRAM_TOKEN=123:abc\n")
+    warned = bot(["sources"], cli_env)
+    assert warned.returncode == 0
+    assert "TELEGRAM_TOKEN is not a TradeWatch setting and is ignored (did you mean TELEGRAM_BOT_TOKEN?)" \
+        in warned.stderr
+    (cwd / ".env").write_text("DATA_DIR=./x\nnot a line of settings\n")
+    done = bot(["sources"], cli_env)
+    assert done.returncode == 2 and "line 2: cannot be parsed" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_counts_in_messages_agree_with_their_nouns():
+    """Issue 9 #11: 'watching 1 sources'."""
+    from tradewatch.console import counted, summary
+    from tradewatch.models import Source
+    from tradewatch.pipeline import PassResult
+    assert (counted(1, "source"), counted(2, "source"), counted(0, "new event")) == ("1 source", "2 sources", "0 new events")
+    one = Source(id="a", name="A", kind="rss", url="https://a.example/")
+    assert summary([PassResult(one)]) == "pass done: 1 source, 1 ok, 0 failed, 0 new events"

@@ -102,13 +102,19 @@ async def run_once(services: Services, *, as_json: bool = False) -> int:
     return 0
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 source', '2 sources'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def summary(results: list[PassResult]) -> str:
     failed = [r for r in results if r.error]
     lines = [f"{r.source.id}: {r.error}" for r in failed]
     new = sum(1 for r in results for e in r.new if e.alert)
     baseline = [r.source.id for r in results if r.baseline and r.ok]
-    lines.append(f"pass done: {len(results)} sources, {len(results) - len(failed)} ok, {len(failed)} failed, "
-                 f"{new} new events" + (f"; baseline stored for {len(baseline)} new sources" if baseline else ""))
+    lines.append(f"pass done: {counted(len(results), 'source')}, {len(results) - len(failed)} ok, "
+                 f"{len(failed)} failed, {counted(new, 'new event')}"
+                 + (f"; baseline stored for {counted(len(baseline), 'new source')}" if baseline else ""))
     return "\n".join(lines)
 
 
@@ -121,7 +127,7 @@ async def run_forever(services: Services) -> int:
     watch = Watch(services, ConsoleNotifier().notify, report=_stderr)
     scheduler = schedule(watch, services)
     enabled = [s for s in services.sources if s.enabled]
-    _stderr(f"console mode (no TELEGRAM_BOT_TOKEN): watching {len(enabled)} sources, "
+    _stderr(f"console mode (no TELEGRAM_BOT_TOKEN): watching {counted(len(enabled), 'source')}, "
             f"alerts are printed here. Ctrl-C stops.")
     scheduler.start()
     try:

@@ -2,17 +2,26 @@
 
 `SETTINGS` is the single table of every setting: `.env.example` and the README are kept in step
 with it by a test. `load_settings()` returns a frozen `Settings`; a bad value raises ConfigError
-naming the setting and what is wrong (bot.py turns that into exit code 2).
+naming the setting and what is wrong (bot.py turns that into exit code 2): a number that is not
+one, not finite, outside its range, or not whole where a count is meant; a `.env` line that
+cannot be parsed, or a `.env` that cannot be read. A key that looks like a setting but is none
+(`TELEGRAM_TOKEN`, any unknown `TELEGRAM_*`/`TW_*`, any unknown key in `.env`) is ignored with
+one warning line naming the closest known setting.
 """
 from __future__ import annotations
 
+import difflib
+import io
+import math
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 from tradewatch.errors import ConfigError
 
@@ -45,8 +54,10 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("TW_RATE_OVERALL", "30", "Telegram messages per second, all chats together (30 is Telegram's free limit)."),
     Spec("TW_RATE_GROUP", "20", "Telegram messages per minute to one group or channel."),
     Spec("TW_EDIT_HOURS", "48", "Alerts sent within this many hours are edited with 'Also reported by …'."),
-    Spec("TW_POLL_TIMEOUT", "10", "Long-polling timeout for getUpdates, in seconds."),
+    Spec("TW_POLL_TIMEOUT", "10", "Long-polling timeout for getUpdates, in whole seconds."),
+    Spec("TW_HEARTBEAT_MINUTES", "60", "How often `run` logs a heartbeat line: sources ok and failing, deliveries pending."),
 )
+OUR_PREFIXES = ("TELEGRAM_", "TW_")      # environment keys that can only be meant for TradeWatch
 
 
 @dataclass(frozen=True)
@@ -68,20 +79,39 @@ class Settings:
     tw_rate_overall: float = 30.0
     tw_rate_group: float = 20.0
     tw_edit_hours: float = 48.0
-    tw_poll_timeout: float = 10.0
+    tw_poll_timeout: int = 10
+    tw_heartbeat_minutes: float = 60.0
 
     @property
     def console_mode(self) -> bool:
         return not self.telegram_bot_token
 
 
-def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+def _number(high: float, whole: bool = False) -> Callable[[str], float]:
+    """A converter to a finite number greater than 0 and at most `high` (a whole one with `whole`)."""
     def convert(raw: str) -> float:
-        value = kind(raw)
+        if whole:
+            if not re.fullmatch(r"[+-]?\d+", raw):
+                raise ValueError("must be a whole number" + (" (digits only)" if _is_float(raw) else ""))
+            value: float = int(raw)
+        else:
+            if not _is_float(raw) or not math.isfinite(float(raw)):
+                raise ValueError("must be a number" + (" (not nan or inf)" if _is_float(raw) else ""))
+            value = float(raw)
         if value <= 0:
             raise ValueError("must be greater than 0")
+        if value > high:
+            raise ValueError(f"must be at most {high:g}")
         return value
     return convert
+
+
+def _is_float(raw: str) -> bool:
+    try:
+        float(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def _admin_ids(raw: str) -> frozenset[int]:
@@ -124,26 +154,34 @@ CONVERTERS: Mapping[str, Callable[[str], object]] = {
     "SOURCES_FILE": Path,
     "DATA_DIR": Path,
     "LOG_LEVEL": _log_level,
-    "DEDUPE_WINDOW_DAYS": _positive(float),
-    "RETENTION_DAYS": _positive(float),
-    "HTTP_TIMEOUT": _positive(float),
-    "HTTP_MAX_BYTES": _positive(int),
-    "HTTP_PER_HOST": _positive(int),
+    "DEDUPE_WINDOW_DAYS": _number(365),
+    "RETENTION_DAYS": _number(3650),
+    "HTTP_TIMEOUT": _number(600),
+    "HTTP_MAX_BYTES": _number(1_000_000_000, whole=True),
+    "HTTP_PER_HOST": _number(100, whole=True),
     "HTTP_USER_AGENT": str,
-    "BACKOFF_MAX_MINUTES": _positive(float),
-    "TW_RATE_OVERALL": _positive(float),
-    "TW_RATE_GROUP": _positive(float),
-    "TW_EDIT_HOURS": _positive(float),
-    "TW_POLL_TIMEOUT": _positive(float),
+    "BACKOFF_MAX_MINUTES": _number(7 * 24 * 60),
+    "TW_RATE_OVERALL": _number(1000),
+    "TW_RATE_GROUP": _number(1000),
+    "TW_EDIT_HOURS": _number(24 * 365),
+    "TW_POLL_TIMEOUT": _number(300, whole=True),
+    "TW_HEARTBEAT_MINUTES": _number(7 * 24 * 60),
 }
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
-    """Read every setting once: the process environment wins over `.env`, which wins over defaults."""
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env",
+                  warn: Callable[[str], None] | None = None) -> Settings:
+    """Read every setting once: the process environment wins over `.env`, which wins over defaults.
+    Keys that look like settings but are none are reported through `warn` (default: stderr)."""
+    warn = warn or _warn_on_stderr
+    environ = os.environ if environ is None else environ
     values: dict[str, str] = {}
-    if env_file and Path(env_file).is_file():
-        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+    if env_file and Path(env_file).exists():
+        from_file = read_env_file(Path(env_file))
+        _warn_unknown(from_file, str(env_file), warn, every_key=True)
+        values.update(from_file)
+    _warn_unknown(environ, "the environment", warn, every_key=False)
+    values.update(environ)
     kwargs = {}
     for spec in SETTINGS:
         raw = values.get(spec.name, spec.default).strip()
@@ -156,3 +194,32 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
                 else "must be a number"
             raise ConfigError(f"setting {spec.name}={raw!r}: {reason}") from None
     return Settings(**kwargs)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The `.env` file's values; ConfigError naming the line that cannot be parsed, or the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"settings file {path} cannot be read: {why}") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            line = binding.original.string.strip()
+            raise ConfigError(f"settings file {path}, line {binding.original.line}: cannot be parsed "
+                              f"({line[:60]!r}); expected NAME=value") from None
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
+
+
+def _warn_unknown(values: Mapping[str, str], origin: str, warn: Callable[[str], None], *, every_key: bool) -> None:
+    names = [spec.name for spec in SETTINGS]
+    for key in sorted(values):
+        if key in CONVERTERS or not (every_key or key.upper().startswith(OUR_PREFIXES)):
+            continue
+        close = difflib.get_close_matches(key.upper(), names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warn(f"{origin}: {key} is not a TradeWatch setting and is ignored{hint}")
+
+
+def _warn_on_stderr(text: str) -> None:
+    print(f"TradeWatch: warning: {text}", file=sys.stderr, flush=True)

@@ -76,3 +76,39 @@ def test_missing_and_invalid_files(tmp_path):
     bad.write_text("[[source]\nid=")
     with pytest.raises(CatalogError, match="not valid TOML"):
         load_catalog(bad)
+
+
+HTML = {"kind": "html", "url": "https://ustr.gov/x"}
+
+
+@pytest.mark.parametrize("select, fragment", [
+    ({"item": "ul.list > li[", "title": "a", "link": "a@href"}, "key 'select.item'"),
+    ({"item": "li", "title": "a:nth-child(", "link": "a@href"}, "key 'select.title'"),
+    ({"item": "li", "title": "a", "link": "a@"}, "key 'select.link'"),
+    ({"item": "li@href", "title": "a", "link": "a@href"}, "key 'select.item'"),
+    ({"item": "li", "title": "a", "link": "a@href", "date": ">>"}, "key 'select.date'"),
+])
+def test_an_invalid_selector_is_refused_at_load(select, fragment):
+    """Issue 9 #9: an invalid CSS selector was accepted until the first fetch."""
+    with pytest.raises(CatalogError) as err:
+        parse_catalog({"source": [entry(**HTML, select=select)]}, "test.toml")
+    assert fragment in str(err.value) and "'fr-bis'" in str(err.value)
+
+
+def test_valid_selectors_and_a_date_format_load():
+    [source] = parse_catalog({"source": [entry(**HTML, select={"item": "ul.txtList_01 > li", "title": "a@title",
+                                                             "link": "@href", "date": "span",
+                                                             "date_format": "[%Y-%m-%d]"})]})
+    assert source.select["date_format"] == "[%Y-%m-%d]"
+
+
+@pytest.mark.parametrize("entries", [[1, 2], ["fr-bis"], [[]]])
+def test_entries_that_are_not_tables_are_refused(entries):
+    """Issue 9 #9: `source = [1, 2]` crashed with a traceback."""
+    with pytest.raises(CatalogError, match="source #1 is .* not a table"):
+        parse_catalog({"source": entries}, "test.toml")
+
+
+def test_a_directory_as_the_catalog_is_refused(tmp_path):
+    with pytest.raises(CatalogError, match="is a directory"):
+        load_catalog(tmp_path)

@@ -1,7 +1,9 @@
 """Load and validate the sources catalog (`sources.toml`) into `Source` values.
 
 Every problem is refused at start-up with the source id and the key named: an unknown key or
-kind, a duplicate id, a bad interval, URL, authority or selector table.
+kind, a duplicate id, a bad interval, URL, authority or selector table, a CSS selector that
+selectolax cannot parse, an entry that is not a table; and a catalog path that is a directory or
+cannot be read.
 """
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, SelectolaxError
 
 from tradewatch.errors import CatalogError
 from tradewatch.models import AUTHORITIES, Source
@@ -41,6 +45,10 @@ def load_catalog(path: str | Path) -> list[Source]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"sources file {path} does not exist (set SOURCES_FILE)") from None
+    except IsADirectoryError:
+        raise CatalogError(f"sources file {path} is a directory, not a catalog file (set SOURCES_FILE)") from None
+    except OSError as exc:
+        raise CatalogError(f"sources file {path} cannot be read: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"sources file {path} is not valid TOML: {exc}") from None
     return parse_catalog(data, str(path))
@@ -55,6 +63,9 @@ def parse_catalog(data: dict[str, Any], origin: str = "catalog") -> list[Source]
         raise CatalogError(f"{origin}: no [[source]] entries")
     sources, seen = [], set()
     for index, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{origin}: source #{index} is {type(entry).__name__} {entry!r:.40}, "
+                               "not a table (write each source as a [[source]] table)")
         source = _parse_entry(entry, index, origin)
         if source.id in seen:
             raise CatalogError(f"{origin}: source {source.id!r}: key 'id' is a duplicate")
@@ -98,6 +109,10 @@ def _parse_entry(entry: dict[str, Any], index: int, origin: str) -> Source:
         raise fail(f"select.{sorted(set(select) - SELECT_KEYS)[0]}", f"is not known (known: {', '.join(sorted(SELECT_KEYS))})")
     if entry["kind"] in HTML_KINDS and not {"item", "title", "link"} <= set(select):
         raise fail("select", "needs at least item, title and link selectors for this kind")
+    for key, spec in select.items():
+        problem = selector_problem(key, spec)
+        if problem:
+            raise fail(f"select.{key}", problem)
     if entry.get("title_filter"):
         try:
             re.compile(entry["title_filter"])
@@ -112,6 +127,26 @@ def _parse_entry(entry: dict[str, Any], index: int, origin: str) -> Source:
         enabled=entry.get("enabled", True), select=dict(select), title_filter=entry.get("title_filter", ""),
         base_url=entry.get("base_url", ""), note=entry.get("note", ""),
     )
+
+
+def selector_problem(key: str, spec: str) -> str | None:
+    """Why a `select` value cannot work, or None: `item` is plain CSS, the others "css", "css@attr"
+    or "@attr" (`date_format` is a strptime format, not a selector)."""
+    if key == "date_format":
+        return None if spec.strip() else "must not be empty"
+    css, at, attr = (spec, "", "") if key == "item" else spec.partition("@")
+    if at and not attr.strip():
+        return f"{spec!r} names no attribute after '@'"
+    if not css.strip():
+        return None if at else f"{spec!r} is empty"
+    try:
+        _PROBE.css(css.strip())
+    except SelectolaxError:
+        return f"{css.strip()!r} is not a valid CSS selector"
+    return None
+
+
+_PROBE = LexborHTMLParser("<html></html>")
 
 
 def _is_http_url(value: str) -> bool:
