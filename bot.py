@@ -61,14 +61,14 @@ def setup_logging(level: str, token: str = "") -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def open_services(settings: Settings, *, with_fetcher: bool = True):
-    """Build the shared services: catalog, store and fetcher. Raises ConfigError / StorageError."""
+def open_services(settings: Settings, *, with_fetcher: bool = True, read_only: bool = False):
+    """Build the shared services: catalog, store (read-only: no lock) and fetcher. Raises ConfigError / StorageError."""
     from storage import open_store
     from tradewatch.ingest.catalog import load_catalog
     from tradewatch.services import Services
 
     sources = load_catalog(settings.sources_file)
-    store = open_store(Path(settings.data_dir) / DB_FILE)
+    store = open_store(Path(settings.data_dir) / DB_FILE, read_only=read_only)
     fetcher = None
     if with_fetcher:
         from tradewatch.ingest.fetch import Fetcher
@@ -165,7 +165,7 @@ def cmd_once(settings: Settings, as_json: bool) -> int:
 
 def cmd_sources(settings: Settings, check: bool) -> int:
     from tradewatch import console
-    services = open_services(settings, with_fetcher=check)
+    services = open_services(settings, with_fetcher=check, read_only=True)
     return asyncio.run(console.list_sources(services, check=check))
 
 

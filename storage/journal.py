@@ -8,6 +8,11 @@ write costs the same at 50,000 documents as at 1,000. When the journal outgrows 
 and `min_compact_bytes`, a compaction writes a fresh snapshot atomically and empties the journal:
 its cost is proportional to the data, but it happens once per that much journal, so the amortised
 cost of a write stays flat and start-up replays at most about one snapshot's worth of lines.
+
+`read_only(path)` loads the same tables without the lock and without writing anything, for
+reading while a running TradeWatch holds the database: a line being appended meanwhile has no
+newline yet and is left out, and a compaction meanwhile (the snapshot replaced under the reader)
+makes it read again.
 """
 from __future__ import annotations
 
@@ -133,6 +138,37 @@ def open_durable(path: str | Path, *, sync: bool = False,
     except BaseException:
         files.unlock(lock_fd)
         raise
+
+
+READ_TRIES = 5
+
+
+def read_only(path: str | Path) -> Tables:
+    """The database's tables as of now, read without the lock and without writing; {} when none."""
+    path = Path(path)
+    for _ in range(READ_TRIES):
+        before = _identity(path)
+        if before is None:
+            journal = journal_path(path)
+            if journal.exists() and journal.stat().st_size > 0:
+                raise files.corrupt(journal, f"its snapshot {path} is missing")
+            return {}
+        tables = files.read_snapshot(path)
+        files.read_journal(journal_path(path), tables)
+        if _identity(path) == before:
+            return tables
+    raise StorageError(f"the database {path} kept changing while it was read ({READ_TRIES} tries); try again")
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which snapshot file is there (inode, size, mtime), or None."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise files.corrupt(path, f"it cannot be read ({exc.strerror})") from exc
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _load(path: Path, lock_fd: int, **options: Any) -> tuple[Tables, Journal]:

@@ -4,6 +4,9 @@
 and `bot.py replay`; `open_store(path)` the durable database at `path` (a file inside DATA_DIR,
 e.g. data/tradewatch.json, beside its journal and lock file; see storage.files). Both behave the
 same through the storage.api Protocols. A durable store holds the DATA_DIR lock until `close()`.
+`open_store(path, read_only=True)` is a view of the durable database as it is now, taken without
+the lock and without writing (so `bot.py sources` works while `run` holds the database); any
+write to it raises StorageError.
 """
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ from pathlib import Path
 
 from storage.deliveries import DeliveryStore
 from storage.events import EventStore
-from storage.journal import MIN_COMPACT_BYTES, open_durable
+from storage.journal import MIN_COMPACT_BYTES, open_durable, read_only as read_tables
 from storage.stores import SeenStore, SourceStateStore, SubscriberStore
-from storage.tables import Database
+from storage.tables import Database, ReadOnlyLog
 from tradewatch.errors import CorruptDatabaseError
 
 
@@ -60,7 +63,7 @@ class Store:
 
 
 def open_store(path: str | Path | None = None, *, sync: bool = False,
-               min_compact_bytes: int = MIN_COMPACT_BYTES) -> Store:
+               min_compact_bytes: int = MIN_COMPACT_BYTES, read_only: bool = False) -> Store:
     """The in-memory store (`path=None`) or the durable one at `path`.
 
     `sync=True` fsyncs every change (slower; by default changes reach the OS at once and the
@@ -70,6 +73,12 @@ def open_store(path: str | Path | None = None, *, sync: bool = False,
     if path is None:
         return Store(Database({}))
     path = Path(path)
+    if read_only:
+        tables = read_tables(path)
+        try:
+            return Store(Database(tables, ReadOnlyLog(path)), path)
+        except CorruptDatabaseError as exc:
+            raise CorruptDatabaseError(f"database file {path} is unusable: {exc}; it was left untouched") from exc
     tables, journal = open_durable(path, sync=sync, min_compact_bytes=min_compact_bytes)
     try:
         return Store(Database(tables, journal), path)

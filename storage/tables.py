@@ -93,6 +93,16 @@ class NoLog:
         return None
 
 
+class ReadOnlyLog(NoLog):
+    """The change log of a read-only view (`open_store(path, read_only=True)`): writing is refused."""
+
+    def __init__(self, path: object):
+        self.path = path
+
+    def append(self, table: str, put: Mapping[str, Packed], delete: list[str]) -> None:
+        raise StorageError(f"the database {self.path} is open read-only here (another TradeWatch may be running)")
+
+
 class KeyedTable(Table):
     """A TinyDB table whose document ids are the store's string keys, updated in place."""
 

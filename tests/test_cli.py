@@ -266,3 +266,33 @@ def test_counts_in_messages_agree_with_their_nouns():
     assert (counted(1, "source"), counted(2, "source"), counted(0, "new event")) == ("1 source", "2 sources", "0 new events")
     one = Source(id="a", name="A", kind="rss", url="https://a.example/")
     assert summary([PassResult(one)]) == "pass done: 1 source, 1 ok, 0 failed, 0 new events"
+
+
+def test_sources_reads_the_state_while_run_holds_the_database_and_run_logs_a_heartbeat(tmp_path, http_server):
+    """Issue 9 #8: `bot.py sources` refused because of the lock; there was no heartbeat."""
+    http_server.route("/news.rss", body=(FIXTURES / "news-1.rss").read_bytes(),
+                      headers={"Content-Type": "application/rss+xml"})
+    http_server.route("/gone.json", status=404)
+    sources = catalog(tmp_path / "s.toml", [
+        fr_entry(http_server.url("/gone.json")),
+        {"id": "wire", "name": "Example Wire", "kind": "rss", "url": http_server.url("/news.rss"), "every": "1s"}])
+    env = {**env_for(tmp_path, sources, PYTHONPATH=str(ROOT), TW_HEARTBEAT_MINUTES="0.02"), "LOG_LEVEL": "INFO"}
+    data = Path(env["DATA_DIR"])
+    proc = subprocess.Popen([sys.executable, "bot.py", "run"], cwd=tmp_cwd(env), env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        err = Reader(proc.stderr)
+        Reader(proc.stdout)
+        line = err.wait_for("heartbeat:")
+        assert "pending" in line and "stored" in line
+        err.wait_for("heartbeat: 1 source ok, 1 failing (fr-bis)")
+        files_before = sorted(p.name for p in data.iterdir())
+        listed = bot(["sources"], env)
+        assert listed.returncode == 0, listed.stderr
+        assert "failing since" in listed.stdout and "http_4xx" in listed.stdout
+        assert "ok, last check" in listed.stdout
+        assert sorted(p.name for p in data.iterdir()) == files_before
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0

@@ -519,3 +519,47 @@ def test_a_report_is_stored_once_per_event_source_and_item_key(backend):
         assert s.events.has_report("wire", "w-1")
     backend.store.events.prune(T0 + timedelta(days=1))
     assert not backend.store.events.has_report("wire", "w-1")
+
+
+def test_a_read_only_view_reads_a_locked_database_and_writes_nothing(tmp_path):
+    """Issue 9 #8: `bot.py sources` refused while `run` held the database."""
+    path = tmp_path / "data" / "tradewatch.json"
+    with open_store(path) as running:
+        running.sources.put(SourceState("fr-bis", consecutive_failures=2, last_error="timeout: slow"))
+        running.events.add(make_event(1))
+        before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+        view = open_store(path, read_only=True)
+        assert view.sources.get("fr-bis").last_error == "timeout: slow" and view.events.count() == 1
+        with pytest.raises(StorageError, match="read-only"):
+            view.events.add(make_event(2))
+        view.close()
+        assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+        # A line being appended (no newline yet) is left out; the writer's next line completes it.
+        with open(path.with_suffix(".journal"), "ab") as journal:
+            journal.write(b'{"t":"sources","put":{"x":{"source_id":"x"')
+            assert open_store(path, read_only=True).sources.get("fr-bis").consecutive_failures == 2
+        running.compact()
+        assert open_store(path, read_only=True).events.count() == 1
+
+
+def test_a_read_only_view_of_no_database_is_empty_and_creates_nothing(tmp_path):
+    view = open_store(tmp_path / "none" / "tradewatch.json", read_only=True)
+    assert view.sources.all() == {} and not (tmp_path / "none").exists()
+
+
+def test_a_read_only_view_reads_again_when_the_snapshot_is_replaced_meanwhile(tmp_path, monkeypatch):
+    import storage.files as files_module
+    path = tmp_path / "tradewatch.json"
+    with open_store(path) as running:
+        running.events.add(make_event(1))
+        real, calls = files_module.read_journal, []
+
+        def compacting_meanwhile(journal, tables):
+            calls.append(journal)
+            if len(calls) == 1:                 # the writer compacts between snapshot and journal
+                running.events.add(make_event(2))
+                running.compact()
+            return real(journal, tables)
+
+        monkeypatch.setattr(files_module, "read_journal", compacting_meanwhile)
+        assert open_store(path, read_only=True).events.count() == 2 and len(calls) == 2

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tradewatch.jobs import HOUSEKEEPING_EVERY, Watch
+from tradewatch.jobs import HOUSEKEEPING_EVERY, Watch, heartbeat_every
 from tradewatch.models import UTC, Event
 from tradewatch.pipeline import PassResult
 from tradewatch.services import Services
@@ -150,6 +150,9 @@ def schedule(watch: Watch, services: Services) -> AsyncIOScheduler:
                               misfire_grace_time=60)
     scheduler.add_job(watch.housekeeping, "interval", seconds=HOUSEKEEPING_EVERY.total_seconds(),
                       next_run_time=now + HOUSEKEEPING_EVERY, id="housekeeping")
+    beat = heartbeat_every(services)
+    scheduler.add_job(watch.heartbeat, "interval", seconds=beat.total_seconds(), next_run_time=now + beat,
+                      id="heartbeat")
     scheduler.add_job(watch.resume_unnotified, next_run_time=now, id="resume-unnotified")
     return scheduler
 

@@ -3,8 +3,9 @@
 `Watch` runs one source pass and hands its events to a notifier (Telegram delivery or the
 console), reporting a source's failure once when it starts failing and once when it recovers.
 `schedule_all` puts the passes on PTB's JobQueue (APScheduler on the asyncio loop): one repeating
-job per source, never two runs of one source at once. Console mode schedules the same `Watch`
-on a bare APScheduler (see console.py).
+job per source, never two runs of one source at once, plus housekeeping and a heartbeat line in
+the log every TW_HEARTBEAT_MINUTES (sources ok and failing, deliveries pending). Console mode
+schedules the same `Watch` on a bare APScheduler (see console.py).
 """
 from __future__ import annotations
 
@@ -77,6 +78,12 @@ class Watch:
         if result.ok and not result.not_modified and result.baseline:
             log.info("source %s: baseline of %d items stored, not alerted", source.id, result.items)
 
+    def heartbeat(self) -> str:
+        """Log (and return) one line on the service's health."""
+        line = heartbeat_line(self.services)
+        log.info("%s", line)
+        return line
+
     def housekeeping(self) -> dict[str, int]:
         settings = self.services.settings
         pruned = self.services.store.prune(self.services.clock(), settings.retention_days)
@@ -85,6 +92,22 @@ class Watch:
         if any(pruned.values()):
             log.info("retention: pruned %s", pruned)
         return pruned
+
+
+def heartbeat_line(services: Services) -> str:
+    """'heartbeat: 11 sources ok, 1 failing (fr-bis), 3 deliveries pending, 412 events stored'."""
+    states = services.store.sources.all()
+    enabled = [s for s in services.sources if s.enabled]
+    failing = [s.id for s in enabled if s.id in states and states[s.id].is_failing]
+    pending = services.store.deliveries.stats().get("pending", 0)
+    named = f" ({', '.join(failing[:5])}{', …' if len(failing) > 5 else ''})" if failing else ""
+    ok, events = len(enabled) - len(failing), services.store.events.count()
+    return (f"heartbeat: {ok} source{'s' * (ok != 1)} ok, {len(failing)} failing{named}, "
+            f"{pending} deliver{'ies' if pending != 1 else 'y'} pending, {events} event{'s' * (events != 1)} stored")
+
+
+def heartbeat_every(services: Services) -> timedelta:
+    return timedelta(minutes=services.settings.tw_heartbeat_minutes)
 
 
 def _hhmm(moment: datetime | None) -> str:
@@ -132,9 +155,14 @@ def schedule_all(job_queue, services: Services, notify: Notify,
     async def tidy(_context) -> None:
         watch.housekeeping()
 
+    async def beat(_context) -> None:
+        watch.heartbeat()
+
     async def resume(_context) -> None:
         await watch.resume_unnotified()
 
     job_queue.run_repeating(tidy, interval=HOUSEKEEPING_EVERY, first=HOUSEKEEPING_EVERY, name="housekeeping")
+    every = heartbeat_every(services)
+    job_queue.run_repeating(beat, interval=every, first=every, name="heartbeat")
     job_queue.run_once(resume, when=0, name="resume-unnotified")
     return watch
