@@ -11,7 +11,8 @@ Replaying is idempotent (whole documents, plain deletes), so a crash between wri
 and emptying the journal loses nothing. Anything else that is wrong (unreadable, not JSON, no
 format marker, a bad line) raises CorruptDatabaseError naming the file and what is wrong, and
 every file is left untouched. `tradewatch.lock`, held with fcntl.flock while a store is open,
-keeps a second TradeWatch off the same DATA_DIR.
+keeps a second TradeWatch off the same DATA_DIR. `probe_writable` creates and removes
+`tradewatch.probe` to learn whether the directory takes new files (a snapshot needs one).
 """
 from __future__ import annotations
 
@@ -49,6 +50,26 @@ def unlock(fd: int) -> None:
     os.close(fd)
 
 
+def probe_writable(directory: Path) -> str | None:
+    """None when a new file can be written in `directory`, else why not (the OS's words)."""
+    probe = directory / "tradewatch.probe"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    try:
+        os.write(fd, b"ok\n")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    finally:
+        os.close(fd)
+        try:
+            os.unlink(probe)
+        except OSError:
+            pass
+    return None
+
+
 def temp_path(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
@@ -67,7 +88,7 @@ def operation_line(table: str, put: Mapping[str, Packed], delete: list[str]) -> 
 def write_snapshot(path: Path, tables: Tables) -> int:
     """Replace the snapshot atomically with `tables`; returns its size in bytes."""
     tmp = temp_path(path)
-    with open(tmp, "wb") as out:
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), "wb") as out:
         out.write((dumps({"format": FORMAT, "version": VERSION}) + "\n").encode("ascii"))
         for name, docs in tables.items():
             for key, packed in docs.items():

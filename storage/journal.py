@@ -1,6 +1,7 @@
 """Open the durable database and keep it: load snapshot + journal, append changes, compact.
 
-`open_durable(path)` takes the DATA_DIR lock, removes a temporary snapshot left by a crash, loads
+`open_durable(path)` takes the DATA_DIR lock, refuses a DATA_DIR that takes no new files (a write
+probe: a read-only directory would fail every compaction while the journal grows), removes a temporary snapshot left by a crash, loads
 the snapshot (creating an empty one for a new database), replays the journal and returns the
 tables with a `Journal`, the change log `storage.tables.Database` writes through. Each change is
 one appended line, flushed to the OS (fsync too with `sync=True`; `flush()` always fsyncs), so a
@@ -13,6 +14,10 @@ cost of a write stays flat and start-up replays at most about one snapshot's wor
 reading while a running TradeWatch holds the database: a line being appended meanwhile has no
 newline yet and is left out, and a compaction meanwhile (the snapshot replaced under the reader)
 makes it read again.
+
+If DATA_DIR stops taking new files while the database is open, the failed compaction is reported
+once and compaction pauses (appends go on; the journal keeps every change); every PROBE_EVERY
+appends the directory is probed, and compaction resumes once it is writable again.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from tradewatch.errors import StorageError
 log = logging.getLogger(__name__)
 
 MIN_COMPACT_BYTES = 8 * 1024 * 1024
+PROBE_EVERY = 500          # appends between two write probes while compaction is paused
 
 
 class Journal:
@@ -45,6 +51,8 @@ class Journal:
         self._bytes = 0
         self._retry_at = 0
         self._dirty = False
+        self.paused = False            # compaction paused: DATA_DIR took no new file
+        self._since_probe = 0
 
     def open(self, valid_bytes: int) -> None:
         """Open for appending, cutting off a torn tail beyond `valid_bytes`."""
@@ -69,18 +77,34 @@ class Journal:
             raise StorageError(f"cannot write {self.path}: {exc.strerror}") from exc
         self._bytes += len(data)
         self._dirty = True
+        self._since_probe += 1
 
     def wants_compaction(self) -> bool:
+        if self.paused and not self._writable_again():
+            return False
         return self._bytes > max(self._min_compact, self._snapshot_bytes, self._retry_at)
 
+    def _writable_again(self) -> bool:
+        if self._since_probe < PROBE_EVERY:
+            return False
+        self._since_probe = 0
+        if files.probe_writable(self.snapshot.parent) is not None:
+            return False
+        self.paused, self._retry_at = False, 0
+        log.warning("%s takes new files again: compaction resumes", self.snapshot.parent)
+        return True
+
     def compact(self, tables: Tables) -> None:
-        """Write a fresh snapshot atomically, then empty the journal."""
+        """Write a fresh snapshot atomically, then empty the journal. A failure pauses compaction
+        (see the module's docstring) and raises StorageError."""
         try:
             self._snapshot_bytes = files.write_snapshot(self.snapshot, tables)
         except OSError as exc:
             self._retry_at = self._bytes + self._min_compact
+            self.paused, self._since_probe = True, 0
             raise StorageError(f"cannot write the snapshot {self.snapshot}: {exc.strerror}; "
-                               f"the journal {self.path} still holds every change") from exc
+                               f"the journal {self.path} still holds every change; compaction paused "
+                               f"until {self.snapshot.parent} is writable again") from exc
         try:
             os.ftruncate(self._writable(), 0)
             os.fsync(self._writable())
@@ -134,6 +158,10 @@ def open_durable(path: str | Path, *, sync: bool = False,
         raise StorageError(f"cannot create the data directory {path.parent}: {exc.strerror}") from exc
     lock_fd = files.lock(lock_path(path))
     try:
+        problem = files.probe_writable(path.parent)
+        if problem is not None:
+            raise StorageError(f"DATA_DIR {path.parent} is not writable ({problem}): TradeWatch keeps its "
+                               "database there; make it writable, or set DATA_DIR to a directory that is")
         return _load(path, lock_fd, sync=sync, min_compact_bytes=min_compact_bytes)
     except BaseException:
         files.unlock(lock_fd)
@@ -180,8 +208,8 @@ def _load(path: Path, lock_fd: int, **options: Any) -> tuple[Tables, Journal]:
     if journal.wants_compaction():
         try:
             journal.compact(tables)
-        except StorageError:
-            log.exception("compaction at start-up failed; the journal still holds every change")
+        except StorageError as exc:
+            log.error("compaction at start-up failed: %s", exc)
     return tables, journal
 
 

@@ -186,12 +186,13 @@ class Database:
         self._log.close()
 
     def _compact_if_due(self) -> None:
-        """Compact after a write when due; a failure is logged, as the journal still has the write."""
+        """Compact after a write when due; a failure is logged in one line (the journal still has
+        the write, and the journal pauses compaction until the directory is writable again)."""
         if self._log.wants_compaction():
             try:
                 self.compact()
-            except StorageError:
-                log.exception("compaction failed; will retry after more writes")
+            except StorageError as exc:
+                log.error("compaction failed: %s", exc)
 
 
 def change(table: dict[str, Packed], put: Mapping[str, Packed], delete: Iterable[str]) -> None:

@@ -296,3 +296,30 @@ def test_sources_reads_the_state_while_run_holds_the_database_and_run_logs_a_hea
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=15) == 0
+
+
+READ_ONLY_DATA_DIR = """
+import errno, os, sys
+from pathlib import Path
+real, data = os.open, Path(os.environ["DATA_DIR"]).resolve()
+
+def guarded(path, flags, *args, **kwargs):      # `chmod a-w DATA_DIR` as a non-root user sees it
+    if flags & os.O_CREAT and Path(path).resolve().parent == data and not Path(path).exists():
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+    return real(path, flags, *args, **kwargs)
+
+os.open = guarded
+sys.path.insert(0, os.getcwd())
+import bot
+sys.exit(bot.main(["once"]))
+"""
+
+
+def test_a_data_dir_that_takes_no_new_files_exits_2_with_one_line(cli_env):
+    """Issue 15 #9: a populated read-only DATA_DIR kept running, failing every compaction."""
+    assert bot(["once"], cli_env).returncode == 0                   # populated
+    done = subprocess.run([sys.executable, "-c", READ_ONLY_DATA_DIR], cwd=tmp_cwd(cli_env), env=cli_env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "is not writable (Permission denied)" in line and cli_env["DATA_DIR"] in line

@@ -563,3 +563,73 @@ def test_a_read_only_view_reads_again_when_the_snapshot_is_replaced_meanwhile(tm
 
         monkeypatch.setattr(files_module, "read_journal", compacting_meanwhile)
         assert open_store(path, read_only=True).events.count() == 2 and len(calls) == 2
+
+
+def refuse_new_files(monkeypatch, directory: Path) -> None:
+    """DATA_DIR as `chmod a-w` leaves it for a non-root user: existing files stay writable, no new
+    file can be made (a snapshot is written as a new file). Root ignores the mode bits, so the
+    tests fake it at the OS call."""
+    import errno
+    import os as os_module
+    import storage.files as files_module
+    real = os_module.open
+
+    def guarded(path, flags, *args, **kwargs):
+        if flags & os_module.O_CREAT and Path(path).parent == directory and not Path(path).exists():
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(files_module.os, "open", guarded)
+
+
+def test_a_populated_data_dir_that_takes_no_new_files_is_refused_at_start_up(tmp_path, monkeypatch):
+    """Issue 15 #9: it kept running while every compaction failed and the journal grew."""
+    path = tmp_path / "data" / "tradewatch.json"
+    with open_store(path) as store:
+        store.events.add(make_event(1))
+    refuse_new_files(monkeypatch, path.parent)
+    with pytest.raises(StorageError) as err:
+        open_store(path)
+    assert f"DATA_DIR {path.parent} is not writable (Permission denied)" in str(err.value)
+    assert "\n" not in str(err.value)
+    monkeypatch.undo()
+    with open_store(path) as store:                                # the lock was released
+        assert store.events.count() == 1
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root writes into read-only directories")
+def test_a_read_only_data_dir_is_refused_at_start_up(tmp_path):
+    path = tmp_path / "data" / "tradewatch.json"
+    open_store(path).close()
+    path.parent.chmod(0o555)
+    try:
+        with pytest.raises(StorageError, match="not writable"):
+            open_store(path)
+    finally:
+        path.parent.chmod(0o755)
+
+
+def test_compaction_that_fails_later_is_reported_once_and_resumes_when_writable(tmp_path, monkeypatch, caplog):
+    import storage.files as files_module
+    from storage.journal import PROBE_EVERY
+    path = tmp_path / "data" / "tradewatch.json"
+    store = open_store(path, min_compact_bytes=4096)
+    attempts = []
+    real_snapshot = files_module.write_snapshot
+    monkeypatch.setattr(files_module, "write_snapshot", lambda *a: attempts.append(1) or real_snapshot(*a))
+    real_open = files_module.os.open
+    refuse_new_files(monkeypatch, path.parent)
+    for n in range(PROBE_EVERY - 10):
+        store.sources.put(SourceState(f"source-{n}", last_error="x" * 40))
+    failures = [r for r in caplog.records if "compaction failed" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is None and len(attempts) == 1
+    assert "compaction paused" in failures[0].getMessage()
+    assert path.with_suffix(".journal").stat().st_size > 4096 * 4      # every change kept
+    monkeypatch.setattr(files_module.os, "open", real_open)          # writable again
+    for n in range(PROBE_EVERY):         # probed once within these, then compacted
+        store.sources.put(SourceState(f"later-{n}"))
+    assert len(attempts) >= 2 and any("compaction resumes" in r.getMessage() for r in caplog.records)
+    assert len([r for r in caplog.records if "compaction failed" in r.getMessage()]) == 1
+    store.close()
+    assert len(open_store(path, read_only=True).sources.all()) == PROBE_EVERY - 10 + PROBE_EVERY
