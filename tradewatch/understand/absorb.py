@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from tradewatch.understand import signature
 from tradewatch.understand.classify import classify
 from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.pairs import Profile
 from tradewatch.docnumbers import title_doc_number
 from tradewatch.understand.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
 from tradewatch.models import BEIJING, UTC, Event, Item, Report, Source
@@ -113,6 +115,15 @@ def join(event: Event, candidate: Event, now: datetime) -> Event:
         targets=event.targets or candidate.targets, doc_number=event.doc_number or candidate.doc_number,
         effective_on=event.effective_on or candidate.effective_on,
         keys=_unique(event.keys + candidate.keys))
+
+
+def signature_of(item: Item, analysis: Analysis, seen: datetime) -> signature.Signature:
+    """The item's event signature: its analysis's facts and its title's kinds, statutes, direction."""
+    profile = Profile.of(item.title)
+    return signature.signature(
+        actors=analysis.actors, targets=analysis.targets, products=analysis.products, rates=analysis.rates,
+        documents=analysis.identity, kinds=profile.kinds, statutes=profile.statutes, direction=profile.direction,
+        day=local_date(item.published_at or seen, item.lang))
 
 
 def event_id(source_id: str, key: str) -> str:

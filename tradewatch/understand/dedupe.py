@@ -151,7 +151,8 @@ class EventIndex:
 
 
 def features_of(event: Event, profile: Profile) -> set[str]:
-    """Blocking features: title words (Chinese: character pairs) and facts, per language."""
+    """Blocking features: title words (Chinese: character pairs) and facts, per language; an actor
+    with each kind of measure it takes (the signature's core), in every language."""
     lang = event.lang
     if CJK.search(profile.norm):
         words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
@@ -159,4 +160,6 @@ def features_of(event: Event, profile: Profile) -> set[str]:
         words = set(profile.norm.split())
     facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
              | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates})
-    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts}
+    # Signature features have no language: a Chinese and an English report of one measure meet.
+    signed = {f"x|{a}|{k}" for a in event.actors for k in profile.kinds}
+    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts} | signed

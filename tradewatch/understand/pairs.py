@@ -18,7 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from tradewatch.models import UTC, Event
-from tradewatch.understand import lexicon, vocabulary
+from tradewatch.understand import lexicon, signature, vocabulary
 from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
 
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
@@ -81,6 +81,8 @@ class Profile:
     products: frozenset[str] = frozenset()
     amounts: frozenset[str] = frozenset()   # "$34b"
     counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
+    kinds: frozenset[str] = frozenset()     # kinds of measure (signature ids)
+    statutes: frozenset[str] = frozenset()  # statutes (signature ids)
 
     @classmethod
     @lru_cache(maxsize=8192)
@@ -93,7 +95,8 @@ class Profile:
         effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
-                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)))
+                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
+                   signature.kinds_of(main), signature.statutes_of(main))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -150,26 +153,49 @@ class Entry:
         return self.profiles[0].effect
 
 
-POOLED = ("rates", "amounts", "counts", "products")
+POOLED = ("rates", "amounts", "counts", "products", "kinds", "statutes")
 ALL_MEASURES = frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules)
 
 
 def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days: float) -> float:
-    """How surely the candidate repeats this event; 0 when it does not."""
+    """How surely the candidate repeats this event; 0 when it does not. Signatures first (in any
+    language), then title similarity, then facts weighed with it (one language)."""
     event = entry.event
-    if event.lang != candidate.lang or candidate.topics.isdisjoint(event.topics):
+    if candidate.topics.isdisjoint(event.topics):
         return 0.0
     apart = days_apart(candidate, entry)
-    if (apart is not None and apart > window_days) or conflicts(candidate, profile, entry, apart):
+    if apart > window_days or conflicts(candidate, profile, entry, apart):
         return 0.0
+    same_signature = apart <= signature.SIGNATURE_DAYS and signatures_agree(candidate, profile, entry, apart)
+    if event.lang != candidate.lang:
+        return 1.0 if same_signature else 0.0
     sim = entry.similarity(profile.norm)
     if sim >= TITLE_CUTOFF:
         return 1.0 + sim
-    if apart is None and not shares_specifics(candidate, entry):
+    if same_signature:
+        return 1.0 + sim / 2
+    undated = not candidate.dated or event.published_at is None
+    if undated and not shares_specifics(candidate, entry):
         return 0.0
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
-    days = UNDATED_DAYS if apart is None else apart
+    days = max(apart, UNDATED_DAYS) if undated else apart
     return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
+
+
+def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> bool:
+    """The two reports' signatures name one measure (`signature.agree`): a shared actor and kind,
+    and shared anchors (products, targets, rates, statutes); never a list of parties against
+    controls on goods."""
+    event = entry.event
+    if _one_kind_each(candidate.measures, entry.measures()):
+        return False
+    kinds = profile.kinds & entry.union("kinds") | signature.generic_kinds(candidate.topics & frozenset(event.topics))
+    products = not candidate.products.isdisjoint(event.products)
+    anchors = products + sum(not a.isdisjoint(b) for a, b in (
+        (candidate.targets, event.targets), (candidate.rates, event.rates),
+        (profile.statutes, entry.union("statutes"))))
+    return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
+                           close=apart <= 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,11 +237,8 @@ def shares_specifics(candidate: Probe, entry: Entry) -> bool:
                 or candidate.specific & specific(entry.measures()))
 
 
-def days_apart(candidate: Probe, entry: Entry) -> float | None:
-    """Days between the two publication times; None (any age) when a news source gave no date."""
-    if not candidate.dated or entry.event.published_at is None:
-        if not candidate.official and entry.event.authority != "official":
-            return None
+def days_apart(candidate: Probe, entry: Entry) -> float:
+    """Days between the two items' times: publication, or when first seen for an undated item."""
     return abs(candidate.when - entry.when) / DAY_MICROSECONDS
 
 
@@ -235,7 +258,7 @@ def _disjoint(a: frozenset[str], b) -> bool:
     return bool(a) and bool(b) and a.isdisjoint(b)
 
 
-def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> str | None:
+def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> str | None:
     """The first fact that makes two reports different events whatever their wording, or None.
 
     Numbers: different rates, amounts or counts in the titles. Products: titles naming goods that
@@ -249,6 +272,8 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "actors"
     if _disjoint(candidate.targets, event.targets):
         return "targets"
+    if _disjoint(profile.statutes, entry.union("statutes")):
+        return "statutes"
     if _dates_differ(candidate.event, event):
         return "effective dates"
     if not compatible_products(profile.products, entry.union("products")):
@@ -257,9 +282,9 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "remedies"
     if profile.direction and entry.direction and profile.direction != entry.direction:
         return "directions"
-    if profile.effect != entry.effect and (apart is None or apart >= 1.0):
+    if profile.effect != entry.effect and apart >= 1.0:
         return "stages"
-    if _two_documents(candidate, profile, entry):
+    if _two_documents(candidate, profile, entry, apart):
         return "two official documents"
     return None
 
@@ -268,17 +293,20 @@ def _dates_differ(a: Event, b: Event) -> bool:
     return bool(a.effective_on and b.effective_on and a.effective_on != b.effective_on)
 
 
-def _two_documents(candidate: Probe, profile: Profile, entry: Entry) -> bool:
-    """Two official items with no key in common are two documents: from one publisher always; from
-    two publishers unless the titles are the same (a proclamation on the White House site and in
-    the Federal Register), since a CBP bulletin implementing a proclamation is a document too."""
+def _two_documents(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> bool:
+    """Two official items with no key in common are two documents: from one publisher unless their
+    titles are identical and they appeared on one day (one notice on two listing pages); from two publishers unless the titles are the same or nearly (a
+    proclamation on the White House site and in the Federal Register), since a CBP bulletin
+    implementing a proclamation is a document too."""
     event = entry.event
     if not candidate.official or event.authority != "official" or not candidate.keys.isdisjoint(event.keys):
         return False
-    return same_body(candidate.event, event) or entry.similarity(profile.norm) < SAME_DOCUMENT
+    if same_body(candidate.event, event):
+        return not profile.norm or apart >= 1.0 or all(p.norm != profile.norm for p in entry.profiles)
+    return entry.similarity(profile.norm) < SAME_DOCUMENT
 
 
-def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> float:
+def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> float:
     event = entry.event
     score = 0.0
     score += 0.25 if not candidate.actors.isdisjoint(event.actors) else 0.0
@@ -287,7 +315,7 @@ def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | 
         score += 0.3
     score += 0.2 if not candidate.rates.isdisjoint(event.rates) else 0.0
     score += 0.15 if profile.direction and profile.direction == entry.direction else 0.0
-    score += 0.1 if apart is not None and apart <= 1.5 else 0.0
+    score += 0.1 if apart <= 1.5 else 0.0
     score += 0.1 if candidate.specific & specific(entry.measures()) else 0.0
     if "export_control" in candidate.topics and "export_control" in event.topics:
         score -= 0.2 if _one_kind_each(candidate.measures, entry.measures()) else 0.0
