@@ -163,10 +163,13 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
     event = entry.event
     if candidate.topics.isdisjoint(event.topics):
         return 0.0
-    apart = days_apart(candidate, entry)
-    if apart > window_days or conflicts(candidate, profile, entry, apart):
+    if abs(candidate.when - entry.when) / DAY_MICROSECONDS > window_days:
         return 0.0
-    same_signature = apart <= signature.SIGNATURE_DAYS and signatures_agree(candidate, profile, entry, apart)
+    apart = days_apart(candidate, entry)
+    if conflicts(candidate, profile, entry, apart):
+        return 0.0
+    same_signature = (apart is None or apart <= signature.SIGNATURE_DAYS) and signatures_agree(
+        candidate, profile, entry, apart)
     if event.lang != candidate.lang:
         return 1.0 if same_signature else 0.0
     sim = entry.similarity(profile.norm)
@@ -174,18 +177,17 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
         return 1.0 + sim
     if same_signature:
         return 1.0 + sim / 2
-    undated = not candidate.dated or event.published_at is None
-    if undated and not shares_specifics(candidate, entry):
+    if apart is None and not shares_specifics(candidate, entry):
         return 0.0
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
-    days = max(apart, UNDATED_DAYS) if undated else apart
+    days = UNDATED_DAYS if apart is None else apart
     return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
 
 
-def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> bool:
+def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
     """The two reports' signatures name one measure (`signature.agree`): a shared actor and kind,
-    and shared anchors (products, targets, rates, statutes); never a list of parties against
-    controls on goods."""
+    and shared anchors (products, targets, rates, statutes), one more when the age of one is not
+    known; never a list of parties against controls on goods."""
     event = entry.event
     if _one_kind_each(candidate.measures, entry.measures()):
         return False
@@ -194,8 +196,10 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
     anchors = products + sum(not a.isdisjoint(b) for a, b in (
         (candidate.targets, event.targets), (candidate.rates, event.rates),
         (profile.statutes, entry.union("statutes"))))
+    if apart is None:
+        anchors -= 1
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
-                           close=apart <= 1.0)
+                           close=apart is not None and apart <= 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,9 +241,16 @@ def shares_specifics(candidate: Probe, entry: Entry) -> bool:
                 or candidate.specific & specific(entry.measures()))
 
 
-def days_apart(candidate: Probe, entry: Entry) -> float:
-    """Days between the two items' times: publication, or when first seen for an undated item."""
-    return abs(candidate.when - entry.when) / DAY_MICROSECONDS
+def days_apart(candidate: Probe, entry: Entry) -> float | None:
+    """Days between the two items' times (publication, or when first seen for an undated item), or
+    None when not known: an undated news report was published at the latest when first seen, so
+    against a dated news event from before that its age is unknown (the window still bounds it)."""
+    gap = (candidate.when - entry.when) / DAY_MICROSECONDS      # > 0: the candidate is the later
+    event = entry.event
+    if candidate.dated == (event.published_at is not None) or candidate.official or event.authority == "official":
+        return abs(gap)
+    undated_seen_later = gap >= 0 if not candidate.dated else gap <= 0
+    return None if undated_seen_later else abs(gap)
 
 
 def same_body(a: Event, b: Event) -> bool:
@@ -258,7 +269,7 @@ def _disjoint(a: frozenset[str], b) -> bool:
     return bool(a) and bool(b) and a.isdisjoint(b)
 
 
-def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> str | None:
+def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> str | None:
     """The first fact that makes two reports different events whatever their wording, or None.
 
     Numbers: different rates, amounts or counts in the titles. Products: titles naming goods that
@@ -282,7 +293,7 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float) ->
         return "remedies"
     if profile.direction and entry.direction and profile.direction != entry.direction:
         return "directions"
-    if profile.effect != entry.effect and apart >= 1.0:
+    if profile.effect != entry.effect and (apart is None or apart >= 1.0):
         return "stages"
     if _two_documents(candidate, profile, entry, apart):
         return "two official documents"
@@ -293,7 +304,7 @@ def _dates_differ(a: Event, b: Event) -> bool:
     return bool(a.effective_on and b.effective_on and a.effective_on != b.effective_on)
 
 
-def _two_documents(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> bool:
+def _two_documents(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
     """Two official items with no key in common are two documents: from one publisher unless their
     titles are identical and they appeared on one day (one notice on two listing pages); from two publishers unless the titles are the same or nearly (a
     proclamation on the White House site and in the Federal Register), since a CBP bulletin
@@ -302,11 +313,11 @@ def _two_documents(candidate: Probe, profile: Profile, entry: Entry, apart: floa
     if not candidate.official or event.authority != "official" or not candidate.keys.isdisjoint(event.keys):
         return False
     if same_body(candidate.event, event):
-        return not profile.norm or apart >= 1.0 or all(p.norm != profile.norm for p in entry.profiles)
+        return not profile.norm or apart is None or apart >= 1.0 or all(p.norm != profile.norm for p in entry.profiles)
     return entry.similarity(profile.norm) < SAME_DOCUMENT
 
 
-def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float) -> float:
+def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> float:
     event = entry.event
     score = 0.0
     score += 0.25 if not candidate.actors.isdisjoint(event.actors) else 0.0
@@ -315,7 +326,7 @@ def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float) -
         score += 0.3
     score += 0.2 if not candidate.rates.isdisjoint(event.rates) else 0.0
     score += 0.15 if profile.direction and profile.direction == entry.direction else 0.0
-    score += 0.1 if apart <= 1.5 else 0.0
+    score += 0.1 if apart is not None and apart <= 1.5 else 0.0
     score += 0.1 if candidate.specific & specific(entry.measures()) else 0.0
     if "export_control" in candidate.topics and "export_control" in event.topics:
         score -= 0.2 if _one_kind_each(candidate.measures, entry.measures()) else 0.0

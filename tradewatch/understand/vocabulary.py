@@ -106,8 +106,14 @@ PASSIVE_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:is |are |was |were
                            r"(?!\s+back)", I)
 OWNER_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:entity list|blacklist|tariffs?|duties|export controls?|"
                          r"trade blacklist|control list)\b", I)
-GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?:imports?|goods|products|companies|firms|"
+GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?P<goods>imports?|goods|products|companies|firms|"
                          r"entities|vehicles|evs|cars|ships|vessels|items|affiliates|subsidiaries)\b", I)
+# A verb between a mention and the goods after it: the goods are another's ("China adds Japanese firms").
+VERB_BETWEEN = re.compile(r"\b(?:impos|slap|levie|rais|hik|add|ban|bar|restrict|curb|set|announc|unveil|expand|"
+                          r"tighten|extend|cut|lower|suspend|lift|eas|grant|approv|revok|put|place|target|hit|"
+                          r"sanction|block|halt|limit|end|drop|remov|exempt|approv)\w*", I)
+# Government bodies in Chinese titles: the body acts ("…认定欧盟补贴… 商务部公告…").
+ZH_AGENCY = re.compile(r"商务部|海关总署|国务院|税则委员会|税委会|财政部|国务院关税税则委员会")
 
 
 # --- The bilingual vocabulary (terms.toml): products, kinds of measure and statutes. -------------
