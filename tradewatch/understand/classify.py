@@ -6,9 +6,11 @@ always win: market reports, trade statistics, courts and the WTO, opinion and ex
 commentators (economists, lawmakers, CEOs …), foreign ministries, a spokesperson answering about
 a foreign measure, and, for official sources, routine agency notices (information collections,
 reviews, meetings …). Soft vetoes (reactions, attribution, talks, investigations, speculation,
-impact stories, analysis, questions) give way only when the title itself announces strongly
-enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate outweighs all of them,
-announcing words only the weaker ones. When the title names no measure, the summary may supply
+impact stories, analysis, questions, analysis weeks later) are read in the main clause (a first
+clause that announces by itself leaves out the reaction after it) and give way only when the title
+itself announces strongly enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate
+outweighs all of them, announcing words (and a deal reached) only the weaker ones; an
+investigation's outcome (a notice of action, a final determination) outweighs the investigation. When the title names no measure, the summary may supply
 one (with a verb) if the item is official or the title points that way (exports, retaliation …).
 The rules are the tables in `tradewatch.understand.lexicon`; `reasons` names the rules that decided.
 """
@@ -45,7 +47,7 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     if hard:
         return Classification((), False, hard)
     measures = find_measures(main)
-    soft = soft_vetoes(title, authority)
+    soft = soft_vetoes(lead_clause(title), authority)
     verbs = actions(main) if soft or any(measures.values()) else []
     if soft and not overrides(main, measures, soft, verbs):
         return Classification((), False, soft)
@@ -72,6 +74,18 @@ def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, sou
     if authority != "official" and lexicon.OPINION_SOURCE.search(source_name or ""):
         vetoes.append("veto-opinion-source")
     return vetoes
+
+
+def lead_clause(title: str) -> str:
+    """The title's first clause when it announces by itself (a measure and a verb acting on it or
+    announcing it): what comes after it ("…; exporters say it is not enough") is not the main
+    clause, so its reaction or comment words do not veto. Otherwise the whole title."""
+    parts = lexicon.LEAD_CLAUSE_END.split(title, maxsplit=1)
+    if len(parts) < 2 or not parts[0].strip():
+        return title
+    first = lexicon.CONTEXT_CLAUSE.sub("", parts[0])
+    strong = set(actions(first)) & (lexicon.IMPOSING | lexicon.ANNOUNCING | lexicon.ZH_IMPOSING)
+    return parts[0] if strong and any(find_measures(first).values()) else title
 
 
 def soft_vetoes(title: str, authority: str = "news") -> list[str]:
@@ -108,6 +122,8 @@ def strength(main: str, verbs: list[str]) -> set[str]:
 def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
     if veto == "soft-zh-investigation":
         return bool(lexicon.ZH_INVESTIGATION_OUTCOME.search(main))
+    if veto == "soft-investigation" and lexicon.INVESTIGATION_OUTCOME.search(main):
+        return True
     return lexicon.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
 
 

@@ -198,8 +198,10 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
         (profile.statutes, entry.union("statutes"))))
     if apart is None:
         anchors -= 1
+    same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
+                  and profile.direction is not None and profile.direction == entry.direction)
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
-                           close=apart is not None and apart <= 1.0)
+                           close=apart is not None and apart <= 1.0, same_scope=same_scope)
 
 
 @dataclass(frozen=True, slots=True)

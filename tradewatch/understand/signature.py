@@ -66,13 +66,14 @@ def generic_kinds(topics) -> frozenset[str]:
 
 
 def agree(actors_a: frozenset[str], actors_b: frozenset[str], kinds: frozenset[str], anchors: int, *,
-          products: bool = False, close: bool = False) -> bool:
+          products: bool = False, close: bool = False, same_scope: bool = False) -> bool:
     """Whether two reports' signatures name one measure: a shared actor, a shared kind, and anchors
     in common (products, targets, rates, statutes): one for a specific kind (anti-dumping,
-    dual-use …); for a generic one two, or the same products within a day. `kinds` and `anchors`
-    are what the two have in common; conflicts are checked elsewhere."""
+    dual-use …); for a generic one two, or within a day the same products, or the same scope (equal
+    products and targets, even none, and the same direction). `kinds` and `anchors` are what the
+    two have in common; conflicts are checked elsewhere."""
     if actors_a.isdisjoint(actors_b) or not kinds:
         return False
     if kinds - GENERIC:
         return anchors >= 1
-    return anchors >= 2 or (products and close)
+    return anchors >= 2 or (close and (products or same_scope))
