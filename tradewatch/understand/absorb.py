@@ -74,7 +74,7 @@ def analyze(item: Item, source: Source) -> Analysis:
         rates=_unique(title.rates + (summary_rates(item.summary) if wanted else ())),
         products=_unique(title.products + summary.products),
         doc_numbers=_unique(identity + title.doc_numbers + summary.doc_numbers),
-        effective_on=title.effective_on or summary.effective_on or _extra_date(item),
+        effective_on=title.effective_on or summary.effective_on or _extra_date(item, "effective_on"),
         identity=identity)
 
 
@@ -88,7 +88,7 @@ def build_event(item: Item, source: Source, analysis: Analysis, now: datetime, *
         published_at=item.published_at, first_seen_at=now, summary=item.summary,
         reports=(report_of(item, source, now),), actors=analysis.actors, targets=analysis.targets,
         keys=keys_of(item, source, analysis), effective_on=analysis.effective_on,
-        reasons=analysis.reasons, alert=alert)
+        reasons=analysis.reasons, alert=alert, comments_close_on=_extra_date(item, "comments_close_on"))
 
 
 def absorb(item: Item, source: Source, index: EventIndex, now: datetime, *, alert: bool = True) -> Outcome:
@@ -114,6 +114,7 @@ def join(event: Event, candidate: Event, now: datetime) -> Event:
         products=event.products or candidate.products, actors=event.actors or candidate.actors,
         targets=event.targets or candidate.targets, doc_number=event.doc_number or candidate.doc_number,
         effective_on=event.effective_on or candidate.effective_on,
+        comments_close_on=event.comments_close_on or candidate.comments_close_on,
         keys=_unique(event.keys + candidate.keys))
 
 
@@ -182,8 +183,9 @@ def _home(source: Source) -> tuple[str, ...]:
     return (source.country,) if source.is_official and source.country else ()
 
 
-def _extra_date(item: Item) -> str | None:
-    value = item.extra.get("effective_on") if item.extra else None
+def _extra_date(item: Item, name: str) -> str | None:
+    """An ISO date the parser put in `extra` (Federal Register effective_on, comments_close_on)."""
+    value = item.extra.get(name) if item.extra else None
     return value if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}$", value) else None
 
 

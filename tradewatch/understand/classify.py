@@ -12,6 +12,8 @@ itself announces strongly enough (lexicon.SOFT_OVERRIDE): a verb acting on the m
 outweighs all of them, announcing words (and a deal reached) only the weaker ones; an
 investigation's outcome (a notice of action, a final determination) outweighs the investigation. When the title names no measure, the summary may supply
 one (with a verb) if the item is official or the title points that way (exports, retaliation …).
+An official document's Federal Register metadata (`metadata`: the CFR parts it amends, its
+subject topics) decides a topic whatever the title says, and outweighs soft vetoes.
 The rules are the tables in `tradewatch.understand.lexicon`; `reasons` names the rules that decided.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tradewatch.understand import lexicon
+from tradewatch.understand import lexicon, metadata
 from tradewatch.understand.extract import CJK, find_rates, normalize
 from tradewatch.models import TOPICS
 
@@ -47,12 +49,13 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     if hard:
         return Classification((), False, hard)
     measures = find_measures(main)
+    decided, by_metadata = metadata.topics_of(extra) if authority == "official" else ((), [])
     soft = soft_vetoes(lead_clause(title), authority)
     verbs = actions(main) if soft or any(measures.values()) else []
-    if soft and not overrides(main, measures, soft, verbs):
+    if soft and not decided and not overrides(main, measures, soft, verbs):
         return Classification((), False, soft)
-    reasons = [name for topic in TOPICS for name in measures[topic]]
-    topics = tuple(topic for topic in TOPICS if measures[topic])
+    reasons = [name for topic in TOPICS for name in measures[topic]] + by_metadata
+    topics = tuple(topic for topic in TOPICS if measures[topic] or topic in decided)
     if not topics and (authority == "official" or lexicon.SUMMARY_HINT.search(main)):
         topics, reasons = from_summary(_clean(summary[:SUMMARY_CHARS]))
     if topics:
@@ -69,8 +72,8 @@ def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, sou
     if CJK.search(title):
         vetoes += matches(lexicon.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")
-    if action and matches(ROUTINE, action):
-        vetoes.append("veto-routine-action")
+    if action and matches(ROUTINE, action) and not metadata.topics_of(extra)[0]:
+        vetoes.append("veto-routine-action")      # not "Proposed rule; request for comments" on 15 CFR 744
     if authority != "official" and lexicon.OPINION_SOURCE.search(source_name or ""):
         vetoes.append("veto-opinion-source")
     return vetoes
