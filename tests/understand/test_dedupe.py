@@ -200,12 +200,17 @@ def undated(title: str, source: Source = DAILY) -> Event:
     return replace(event(title, source=source, hours=24 * 30), published_at=None)
 
 
-def test_an_undated_report_takes_the_time_it_was_first_seen():
+def test_an_undated_report_matches_a_dated_event_at_any_age_when_it_shares_specifics():
     first = event("Commerce adds Huawei to Entity List, tightening export controls")
-    seen_next_day = replace(event("Huawei and 68 affiliates added to BIS Entity List", source=DAILY, hours=20),
-                            published_at=None)
-    assert index_with(first).match(seen_next_day) == first
-    assert index_with(first).match(undated("Huawei and 68 affiliates added to BIS Entity List")) is None
+    assert index_with(first).match(undated("Huawei and 68 affiliates added to BIS Entity List")) == first
+
+
+def test_two_undated_reports_are_as_far_apart_as_when_they_were_first_seen():
+    def seen(title: str, hours: float) -> Event:
+        return replace(event(title, source=DAILY, hours=hours), published_at=None)
+    first = seen("Ruritania adds 12 Korean firms to its entity list", 0)
+    assert index_with(first).match(seen("12 Korean firms added to Ruritania's entity list", 2)) == first
+    assert index_with(first).match(seen("12 Korean firms added to Ruritania's entity list", 24 * 30)) is None
 
 
 def test_an_undated_report_needs_a_specific_fact_in_common():

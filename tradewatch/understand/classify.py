@@ -104,7 +104,8 @@ def overrides(main: str, measures: dict[str, list[str]], soft: list[str], verbs:
     """Whether the title announces strongly enough to outweigh every one of its soft vetoes."""
     if not any(measures.values()):
         return False
-    evidence = strength(main, verbs)
+    background = lexicon.POSSESSED_MEASURE.sub(" ", main)
+    evidence = strength(background, actions(background) if background != main else verbs)
     return all(gives_way(veto, main, evidence) for veto in soft)
 
 
@@ -127,6 +128,8 @@ def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
         return bool(lexicon.ZH_INVESTIGATION_OUTCOME.search(main))
     if veto == "soft-investigation" and lexicon.INVESTIGATION_OUTCOME.search(main):
         return True
+    if veto == "soft-question" and "zh-announce" in evidence:
+        return True              # 发布…公告，有何考虑？: questions about a measure announced
     return lexicon.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
 
 

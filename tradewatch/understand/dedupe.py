@@ -12,9 +12,13 @@
 Numbers and roles are decisive in layers 2 and 3 (`conflicts`): different rates, amounts, counts,
 effective dates, actors, targets or products in the titles, opposite directions, anti-dumping
 against countervailing, an announcement against its taking effect on another day, or two documents
-of one official publisher are never duplicates. A news report without a publication date has no
-known age: the window does not apply, but it must share a specific fact and clear the bar of
-UNDATED_DAYS apart. `EventIndex` keeps each event's title profiles and an inverted index of title
+of one official publisher (unless the same title the same day) are never duplicates. A news report
+without a publication date has no known age against a dated one: the window does not apply, but
+it must share a specific fact and clear the bar of UNDATED_DAYS apart (a signature, one more
+anchor); two undated reports are as far apart as when they were first seen.
+0. Signatures (`signature`), before the titles and across languages: the same actor and kind of
+   measure with shared anchors (products, targets, rates, statutes) within a day or two are one
+   event whatever the wording. `EventIndex` keeps each event's title profiles and an inverted index of title
 words and facts, so a match scores a few candidates, not the whole window; `pairs` scores one.
 """
 from __future__ import annotations

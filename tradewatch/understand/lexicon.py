@@ -84,7 +84,8 @@ TARIFF_MEASURES = rules(
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
                r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
                r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for)\b|\bduty-free\b", "dut"),
-    ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b", "lev|tax"),
+    ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
+             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
     ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
@@ -155,6 +156,12 @@ EXPORT_MEASURES = rules(
                          r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?)\b"
                          r"[^.;:]{0,40}\blicen[cs]es?\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
                          r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen"),
+    # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
+    ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
+                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?)\b[^.;:]{0,60}\b(?:chips?|"
+                        r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
+                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
+                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval"),
     # A rule widening or suspending the reach of a list (affiliates of listed parties, 50% ownership).
     ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
                    r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension"),
@@ -243,13 +250,13 @@ ANNOUNCING = frozenset({"act-announce", "act-effect", "act-new", "act-deal"})
 # announcing words). Chinese soft vetoes give way only to ZH_ANNOUNCE.
 SOFT_OVERRIDE = {"soft-reaction": "impose", "soft-investigation": "impose", "soft-speculation": "impose",
                  "soft-opinion": "impose", "soft-attribution": "announce", "soft-talks": "announce",
-                 "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "announce",
+                 "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "impose",
                  "soft-legal": "announce", "soft-later": "impose"}
 
 # --- Vetoes. Hard ones always win; soft ones give way when the title itself announces a measure. -
 HARD_VETOES = rules(
     ("veto-market", r"\b(?:stocks?|shares|wall street|dow|s&p|nasdaq|ftse|hang seng|sensex|nifty|"
-                    r"equit(?:y|ies)|bonds?|yields?|futures|markets|investors?|traders?|sell-?off|rall(?:y|ies)|"
+                    r"equit(?:y|ies)|bonds?|(?:bond|treasury|\d+-year) yields?|yields (?:rise|rose|fall|fell|jump|climb|slip|drop)|futures|markets|investors?|traders?|sell-?off|rall(?:y|ies)|"
                     r"rout|stock market|NYSE|earnings|(?:shipping|freight|container) (?:rates|costs|prices)|profits?|revenues?|price targets?|rockets|soars|"
                     r"(?:dollar|euro|yuan|rupee|yen|peso|gold|oil) (?:prices?|falls|rises|slips|gains|jumps|"
                     r"weakens|strengthens|tumbles|surges))\b"),
@@ -262,7 +269,7 @@ HARD_VETOES = rules(
                         r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|\btrade gap\b|"
                         r"\b(?:deficit|surplus|gap) (?:narrows|widens|contracts|shrinks|swells)\b|"
                         r"\bcustoms data\b|\bstatistics\b"),
-    ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|judges?|justices|"
+    ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|SCOTUS|strikes down|struck down|judges?|justices|"
                    r"lawsuits?|sue|sues|sued|suing|legality|unconstitutional|rules against|ruled|verdict|"
                    r"litigation|tribunal|dispute settlement|oral arguments?)\b"),
     ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
@@ -277,7 +284,7 @@ HARD_VETOES = rules(
                        r"\bwhat (?:is|are) (?:the |an? |a so-called )?[\w\s'-]{0,30}\b(?:list|lists|rule|regime)\b|"
                        r"\bhow (?:does|do) [\w\s'-]{0,40}\bwork\b|\b(?:primer|faq|cheat sheet)\b"),
     # A denial is not a measure: "no plans to", "rules out".
-    ("veto-denial", r"\bno plans? to\b|\bnot plan(?:ning)? to\b|\bno intention\b|\brules? out\b|\bruled out\b|"
+    ("veto-denial", r"^no (?:new )?(?:[\w-]+ ){0,3}(?:tariffs?|duties|levies|controls)\b|\bno plans? to\b|\bnot plan(?:ning)? to\b|\bno intention\b|\brules? out\b|\bruled out\b|"
                     r"\bden(?:ies|ied) (?:reports?|plans?|it will|that)\b"),
     # Administering a tariff-rate quota is routine, in news too.
     ("veto-quota-administration", r"\bquota (?:allocations?|administration|fill(?:ed)?|reallocations?|certificates?|"
@@ -355,7 +362,7 @@ SOFT_VETOES = rules(
 )
 SOFT_VETOES_ZH = rules(
     ("soft-zh-reaction", r"回应|谴责|批评|抨击|反对|抗议|表态|奉陪|交涉|不怕打|霸凌|不满|怒批|痛批|炮轰|无法容许|"
-                         r"不能接受|不可接受|强烈不满"),
+                         r"不能接受|不可接受|不接受|强烈不满|要求撤回|敦促|促请"),
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
@@ -364,6 +371,10 @@ SOFT_VETOES_ZH = rules(
 OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
 # Context clauses: a measure named only here is background ("… amid tariff fears").
 CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless)\b[^,;:]*", I)
+# A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
+# "threat" does not make the title announce it.
+POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
+                               r"threats?|controls|curbs|bans?|restrictions)\b(?:\s+(?:threats?|hikes?|increases?|plans?))?", I)
 # Where a title's first clause ends: a reaction or comment after it is not the title's main clause.
 LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3}(?:says?|said|vows?|warns?|slams?|"
                              r"responds?|reacts?|calls|urges?|criticizes?|criticises?|protests?)\b)", I)

@@ -163,10 +163,8 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
     event = entry.event
     if candidate.topics.isdisjoint(event.topics):
         return 0.0
-    if abs(candidate.when - entry.when) / DAY_MICROSECONDS > window_days:
-        return 0.0
     apart = days_apart(candidate, entry)
-    if conflicts(candidate, profile, entry, apart):
+    if (apart is not None and apart > window_days) or conflicts(candidate, profile, entry, apart):
         return 0.0
     same_signature = (apart is None or apart <= signature.SIGNATURE_DAYS) and signatures_agree(
         candidate, profile, entry, apart)
@@ -177,17 +175,18 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
         return 1.0 + sim
     if same_signature:
         return 1.0 + sim / 2
-    if apart is None and not shares_specifics(candidate, entry):
+    undated = not candidate.dated or event.published_at is None
+    if undated and not shares_specifics(candidate, entry):
         return 0.0
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
-    days = UNDATED_DAYS if apart is None else apart
+    days = max(apart or 0.0, UNDATED_DAYS) if undated else apart
     return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
 
 
 def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
     """The two reports' signatures name one measure (`signature.agree`): a shared actor and kind,
-    and shared anchors (products, targets, rates, statutes), one more when the age of one is not
-    known; never a list of parties against controls on goods."""
+    and shared anchors (products, targets, rates, statutes), one more when one of them is undated;
+    never a list of parties against controls on goods."""
     event = entry.event
     if _one_kind_each(candidate.measures, entry.measures()):
         return False
@@ -196,8 +195,8 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
     anchors = products + sum(not a.isdisjoint(b) for a, b in (
         (candidate.targets, event.targets), (candidate.rates, event.rates),
         (profile.statutes, entry.union("statutes"))))
-    if apart is None:
-        anchors -= 1
+    if not candidate.dated or event.published_at is None:
+        anchors -= 1             # first seen is only a bound on when it was published
     same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
                   and profile.direction is not None and profile.direction == entry.direction)
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
@@ -244,15 +243,14 @@ def shares_specifics(candidate: Probe, entry: Entry) -> bool:
 
 
 def days_apart(candidate: Probe, entry: Entry) -> float | None:
-    """Days between the two items' times (publication, or when first seen for an undated item), or
-    None when not known: an undated news report was published at the latest when first seen, so
-    against a dated news event from before that its age is unknown (the window still bounds it)."""
-    gap = (candidate.when - entry.when) / DAY_MICROSECONDS      # > 0: the candidate is the later
+    """Days between the two items' times: publication, or when first seen for an undated item (two
+    undated items are as far apart as when they were first seen). None (any age) for an undated
+    news report against a dated news event: its publication time is not known."""
     event = entry.event
-    if candidate.dated == (event.published_at is not None) or candidate.official or event.authority == "official":
-        return abs(gap)
-    undated_seen_later = gap >= 0 if not candidate.dated else gap <= 0
-    return None if undated_seen_later else abs(gap)
+    if candidate.dated != (event.published_at is not None) and not candidate.official \
+            and event.authority != "official":
+        return None
+    return abs(candidate.when - entry.when) / DAY_MICROSECONDS
 
 
 def same_body(a: Event, b: Event) -> bool:
