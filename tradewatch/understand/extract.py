@@ -203,7 +203,7 @@ def _role(text: str, mention: Mention, previous: tuple[Mention, str] | None, hav
         return "target"
     if previous and previous[1] == "actor" and vocabulary.COORDINATION.match(text[previous[0].end:mention.start]):
         return "actor"
-    if vocabulary.CONTEXT_CUES.search(before[-40:]):
+    if vocabulary.CONTEXT_CUES.search(before[-40:]) or vocabulary.REPORTER_AFTER.match(after):
         return "context"
     if mention.kind == "agent":
         return "context" if have_actor else "actor"

@@ -393,13 +393,14 @@ DIRECTION_UP = re.compile(
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
-    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*)\b|"
+    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|"
+    r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
     r"暂停|取消|放宽|下调|降低|豁免|排除|移出|停止实施|延期|缓征|免征", I)
 # Cheap tests before the patterns above: literals one of which each needs.
 DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "paus", "lift", "exempt", "exclu",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
-                        "truce", "repriev", "escalat", "暂停", "取消", "放宽", "下调", "降低", "豁免", "排除",
-                        "移出", "停止", "延期", "缓征", "免征")
+                        "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
+                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
     r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"

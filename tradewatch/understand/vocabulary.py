@@ -97,6 +97,8 @@ TARGET_CUES = re.compile(r"(?:\b(?:on|against|to|from|at|targeting|toward|toward
                          r"(?:[\w$.,-]+\s+){0,3})$", I)
 CONTEXT_CUES = re.compile(r"(?:\b(?:over|amid|after|despite|as|while|ahead of|in response to|before|"
                           r"following|like|than|by)\s+(?:[\w'’-]+\s+){0,2})$", I)
+# A mention that names who reports, not who acts: "Japanese report claims …", "US media say …".
+REPORTER_AFTER = re.compile(r"^(?:'s)?\s*(?:report|reports|media|press|newspapers?|outlets?|daily|sources?)\b", I)
 COORDINATION = re.compile(r"^\s*(?:and|&|,|-|–|—|/)\s*$", I)
 TARGET_CUES_ZH = re.compile(r"(?:对|向|自|针对|原产于|输往|对于|从|输|进口|出口)[^，。；：:\s]{0,6}$")
 COORDINATION_ZH = re.compile(r"^(?:、|和|与|及|同|)$")
