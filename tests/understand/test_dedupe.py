@@ -266,6 +266,7 @@ NEAR_TWINS = [
     ("another product", "China bans gallium exports to the US", "China bans graphite exports to the US"),
     ("another remedy", "China imposes anti-dumping duties on EU pork", "China imposes countervailing duties on EU pork"),
     ("another actor", "China imposes 10% tariffs on Canadian canola", "Canada imposes 10% tariffs on Chinese canola"),
+    ("dropping a threat is not the threat", "Brazil threatens tariffs on Korean cars", "Brazil drops tariff threat on Korean cars"),
     ("another language, another product", "China bans gallium exports to the US", "中国禁止石墨对美出口"),
 ]
 

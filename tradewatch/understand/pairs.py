@@ -92,6 +92,8 @@ class Profile:
         up = bool(lexicon.DIRECTION_UP.search(main))
         down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
         direction = "up" if up and not down else "down" if down and not up else None
+        if lexicon.DIRECTION_DOWN_ACTS.search(main):
+            direction = "down"
         effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
