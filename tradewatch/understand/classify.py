@@ -50,7 +50,10 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
         return Classification((), False, hard)
     measures = find_measures(main)
     decided, by_metadata = metadata.topics_of(extra) if authority == "official" else ((), [])
-    soft = soft_vetoes(lead_clause(title), authority)
+    soft = soft_vetoes(title, authority)
+    if soft:
+        lead = lead_clause(title)
+        soft = soft_vetoes(lead, authority) if lead != title else soft
     verbs = actions(main) if soft or any(measures.values()) else []
     if soft and not decided and not overrides(main, measures, soft, verbs):
         return Classification((), False, soft)

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
 from tradewatch.understand.pairs import Entry, Probe, Profile, docs_differ, score_against
+from tradewatch.understand.signature import GENERIC
 
 DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
 KEY_TITLE_FLOOR = 0.3        # a shared URL with a wholly different title is a listing page, not a copy
@@ -155,15 +156,16 @@ class EventIndex:
 
 
 def features_of(event: Event, profile: Profile) -> set[str]:
-    """Blocking features: title words (Chinese: character pairs) and facts, per language; an actor
-    with each kind of measure it takes (the signature's core), in every language."""
+    """Blocking features: title words (Chinese: character pairs) per language; facts (countries,
+    products, rates, specific kinds of measure) in every language."""
     lang = event.lang
     if CJK.search(profile.norm):
         words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
     else:
         words = set(profile.norm.split())
+    # Facts have no language (a Chinese and an English report of one measure meet on them); nor
+    # have the specific kinds of measure, the core of a signature.
     facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
-             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates})
-    # Signature features have no language: a Chinese and an English report of one measure meet.
-    signed = {f"x|{a}|{k}" for a in event.actors for k in profile.kinds}
-    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts} | signed
+             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates}
+             | {f"k:{k}" for k in profile.kinds - GENERIC})
+    return {f"{lang}|w:{w}" for w in words} | facts

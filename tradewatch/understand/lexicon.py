@@ -408,6 +408,12 @@ DIRECTION_DOWN_ACTS = re.compile(
     r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies)\b"
     r"(?![^.;:]{0,40}\bto \d)|"
     r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,8}(?:关税|禁令|管制|措施|限制)", I)
+DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
+                             "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
+                             "推迟")
+# A plan or a consideration is another stage than the decision it may lead to.
+STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
+                        r"weighs|weighing)\b", I)
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
     r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"

@@ -83,6 +83,7 @@ class Profile:
     counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
     kinds: frozenset[str] = frozenset()     # kinds of measure (signature ids)
     statutes: frozenset[str] = frozenset()  # statutes (signature ids)
+    plan: bool = False                      # a plan or a consideration, not a decision
 
     @classmethod
     @lru_cache(maxsize=8192)
@@ -92,13 +93,13 @@ class Profile:
         up = bool(lexicon.DIRECTION_UP.search(main))
         down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
         direction = "up" if up and not down else "down" if down and not up else None
-        if lexicon.DIRECTION_DOWN_ACTS.search(main):
+        if (down or _has(lowered, lexicon.DIRECTION_DOWN_ACTS_NEEDS)) and lexicon.DIRECTION_DOWN_ACTS.search(main):
             direction = "down"
         effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
                    frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
-                   signature.kinds_of(main), signature.statutes_of(main))
+                   *signature.terms_of(main), bool(lexicon.STAGE_PLAN.search(main)))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -190,7 +191,7 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
     and shared anchors (products, targets, rates, statutes), one more when one of them is undated;
     never a list of parties against controls on goods."""
     event = entry.event
-    if _one_kind_each(candidate.measures, entry.measures()):
+    if candidate.actors.isdisjoint(event.actors) or _one_kind_each(candidate.measures, entry.measures()):
         return False
     kinds = profile.kinds & entry.union("kinds") | signature.generic_kinds(candidate.topics & frozenset(event.topics))
     products = not candidate.products.isdisjoint(event.products)
@@ -297,6 +298,8 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "directions"
     if profile.effect != entry.effect and (apart is None or apart >= 1.0):
         return "stages"
+    if profile.plan != entry.profiles[0].plan:
+        return "plan and decision"
     if _two_documents(candidate, profile, entry, apart):
         return "two official documents"
     return None

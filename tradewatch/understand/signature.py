@@ -17,21 +17,29 @@ from datetime import date
 from tradewatch.understand import lexicon, vocabulary
 
 SIGNATURE_DAYS = 2.0         # how far apart (days) two reports with one signature may be
-KIND_RULES = lexicon.rules(*((t.id, f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.KINDS))
-STATUTE_RULES = lexicon.rules(*((t.id, f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.STATUTES))
+# Kinds and statutes in one table (statutes named "statute:…"), so a title is screened once.
+TERM_RULES = lexicon.rules(*((t.id, f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.KINDS),
+                           *((f"statute:{t.id}", f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.STATUTES))
 GENERIC = frozenset(t.id for t in vocabulary.KINDS if not t.specific)
 TOPIC_OF = {t.id: t.topic for t in vocabulary.KINDS}
 GENERIC_OF = {"tariff": "tariff", "export_control": "export-control"}
 
 
+def terms_of(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The kinds of measure and the statutes a (normalised) text names."""
+    found = lexicon.matching(TERM_RULES, text)
+    return (frozenset(n for n in found if not n.startswith("statute:")),
+            frozenset(n[8:] for n in found if n.startswith("statute:")))
+
+
 def kinds_of(text: str) -> frozenset[str]:
     """The kinds of measure a (normalised) text names."""
-    return frozenset(lexicon.matching(KIND_RULES, text))
+    return terms_of(text)[0]
 
 
 def statutes_of(text: str) -> frozenset[str]:
     """The statutes a (normalised) text names."""
-    return frozenset(lexicon.matching(STATUTE_RULES, text))
+    return terms_of(text)[1]
 
 
 @dataclass(frozen=True, slots=True)
