@@ -414,6 +414,7 @@ DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "
 # A plan or a consideration is another stage than the decision it may lead to.
 STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
                         r"weighs|weighing)\b", I)
+STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
     r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"

@@ -99,7 +99,8 @@ class Profile:
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
                    frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
-                   *signature.terms_of(main), bool(lexicon.STAGE_PLAN.search(main)))
+                   *signature.terms_of(main),
+                   _has(lowered, lexicon.STAGE_PLAN_NEEDS) and bool(lexicon.STAGE_PLAN.search(main)))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -169,14 +170,13 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
     apart = days_apart(candidate, entry)
     if (apart is not None and apart > window_days) or conflicts(candidate, profile, entry, apart):
         return 0.0
-    same_signature = (apart is None or apart <= signature.SIGNATURE_DAYS) and signatures_agree(
-        candidate, profile, entry, apart)
+    near = apart is None or apart <= signature.SIGNATURE_DAYS
     if event.lang != candidate.lang:
-        return 1.0 if same_signature else 0.0
+        return 1.0 if near and signatures_agree(candidate, profile, entry, apart) else 0.0
     sim = entry.similarity(profile.norm)
     if sim >= TITLE_CUTOFF:
         return 1.0 + sim
-    if same_signature:
+    if near and signatures_agree(candidate, profile, entry, apart):
         return 1.0 + sim / 2
     undated = not candidate.dated or event.published_at is None
     if undated and not shares_specifics(candidate, entry):
