@@ -52,7 +52,18 @@ def test_duplicates_name_the_first_item_of_their_event():
 
 def test_undated_items_take_the_time_of_the_item_before():
     rows = by_id(run(FIXTURE)[1])
-    assert rows["r07"]["event_id"] is not None and rows["r08"]["duplicate_of"] == "r07"
+    # Seen with the MOFCOM notice of the same day, the undated English reports of it join it: one
+    # signature (China, export controls, rare earths) in two languages.
+    assert rows["r07"]["duplicate_of"] == "r05" and rows["r08"]["duplicate_of"] == "r05"
+
+
+def test_each_row_carries_the_signature_of_its_item():
+    rows = by_id(run(FIXTURE)[1])
+    english, chinese = rows["r07"]["signature"], rows["r05"]["signature"]
+    assert english["actors"] == chinese["actors"] == ["CN"]
+    assert "rare earths" in english["products"] and "rare earths" in chinese["products"]
+    assert chinese["documents"] == ["商务部公告2026年第12号"] and chinese["date"] == "2026-03-10"
+    assert rows["r01"]["signature"]["rates"] == ["30%"] and rows["r01"]["signature"]["direction"] == "up"
 
 
 def test_output_does_not_depend_on_the_hash_seed():

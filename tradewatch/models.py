@@ -167,6 +167,7 @@ class Event:
     updated_at: datetime | None = None   # last time a report joined
     alert: bool = True                   # False for events stored from a first-start baseline
     notified: bool = False               # handed to delivery (its outbox owns it from then on)
+    comments_close_on: str | None = None  # ISO date public comments close (Federal Register), when stated
 
     @property
     def when(self) -> datetime:

@@ -12,7 +12,9 @@ OFFICIAL_HOST). The whole file is validated first: a malformed line prints nothi
 message per bad line (naming its number) to `err`, and returns 2. An empty file prints nothing.
 
 Output per item: {"id", "topics", "relevant", "event_id", "duplicate_of", "countries", "rates",
-"doc_number", "reasons"}; `duplicate_of` is the id of the first input item of the event this
+"doc_number", "reasons", "signature"}; `signature` is the item's event signature (actors, targets,
+kinds, direction, products, rates, statutes, documents, date: tradewatch.understand.signature),
+so a wrong merge can be read; `duplicate_of` is the id of the first input item of the event this
 item joined (null for the first item of an event and for irrelevant items).
 """
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from tradewatch.understand import lexicon
+from tradewatch.understand.absorb import absorb, signature_of
 from tradewatch.understand.dedupe import DEFAULT_WINDOW, EventIndex
 from tradewatch.understand.extract import find_mentions, normalize
 from tradewatch.models import BEIJING, UTC, Item, Source
-from tradewatch.understand.absorb import absorb
 from tradewatch.urls import canonical_url
 
 FIELDS = ("id", "title", "summary", "source", "url", "published", "lang")
@@ -145,7 +147,8 @@ def replay(records: list[Record], window: timedelta = DEFAULT_WINDOW) -> list[di
                      "event_id": event_id, "duplicate_of": duplicate_of,
                      "countries": list(analysis.countries), "rates": list(analysis.rates),
                      "doc_number": analysis.identity[0] if analysis.identity else None,
-                     "reasons": list(analysis.reasons)})
+                     "reasons": list(analysis.reasons),
+                     "signature": signature_of(item, analysis, record.time or EPOCH).as_dict()})
     return rows
 
 

@@ -207,3 +207,52 @@ def test_routine_action_field_of_a_federal_register_document_vetoes():
 def test_reasons_name_the_rules():
     result = classify("US adds 12 Chinese firms to Entity List", "", "en", "news")
     assert "entity-list" in result.reasons and "act-list" in result.reasons
+
+
+# One row per kind of headline the rules were widened for: (kind, title, topics, a reason it must give).
+KINDS = [
+    ("licence granted", "Washington grants Ruritanian chipmaker licences to ship tools to China", E, "licence-decision"),
+    ("licence revoked", "Commerce revokes export licences for suppliers of a Chinese telecom firm", E, "licence-decision"),
+    ("licence required", "Licences now required for sales of advanced GPUs to the Gulf", E, "licence-decision"),
+    ("a licence that is not about trade", "City revokes liquor licences of three bars", N, None),
+    ("licence decision, Chinese", "商务部批准部分稀土出口许可申请", E, "zh-licence-decision"),
+    ("a list's reach widened", "BIS extends its affiliates rule to subsidiaries of listed firms", E, "list-reach"),
+    ("a list's reach suspended", "US suspends 50% ownership rule for one year", E, "list-reach"),
+    ("a countermeasure list", "Beijing puts 12 defence contractors on its countermeasure list", E, "countermeasure-list"),
+    ("a countermeasure list, Chinese", "商务部将10家美国企业列入反制清单", E, "zh-export-list"),
+    ("a watch list, Chinese", "商务部将5家外国实体列入出口管制关注名单", E, "zh-export-list"),
+    ("an exemption from an export ban", "Beijing exempts some civilian orders from its chip export ban", E, "export-easing"),
+    ("an export thaw, Chinese", "中方宣布部分芯片出口松绑", E, "zh-export-ban"),
+    ("a statute never seen", "Ruritania invokes balance-of-payments authority for 15% import surcharge", T, "trade-statute"),
+    ("Section 122, Chinese", "美国依据122条款对所有进口商品加征10%关税", T, "zh-tariff"),
+    ("tariff cuts in a deal", "Ruritania and Korea reach deal to cut tariffs on cars to 5%", T, "act-deal"),
+    ("a tariff-quota deal", "Ottawa seals tariff-quota pact with Seoul on beef", T, "act-deal"),
+    ("talks without a deal", "Ruritania and Korea hold tariff talks in Geneva", N, None),
+    ("an investigation's outcome", "USTR issues notice of action in Section 301 investigation of shipbuilding", T, None),
+    ("an investigation opened", "Ruritania opens anti-dumping investigation into steel from Korea", N, None),
+    ("a reaction after the measure", "Ruritania doubles steel duties; exporters say it is not enough", T, None),
+    ("a reaction to a foreign measure", "Seoul vows response to Ruritanian steel duties", N, None),
+    ("a reaction, Chinese", "日本首相怒批中方出口管制 称无法容许", N, None),
+    ("a denial", "Ruritania has no plans to impose tariffs on Korean cars", N, "veto-denial"),
+    ("a denial, Chinese", "交通部：无计划向外国船舶征收特别港务费", N, "veto-zh-denial"),
+    ("an explainer of what a list is", "What is the unreliable entity list and who is on it", N, "veto-explainer"),
+    ("analysis weeks later", "Six months after the tariffs took effect, Ruritanian ports are quiet", N, "soft-later"),
+    ("quota administration", "Ruritania opens applications for next year's beef quota allocations", N,
+     "veto-quota-administration"),
+    ("trade statistics", "Ruritania's trade gap narrows as imports fall under tariffs", N, "veto-statistics"),
+    ("trade statistics, Chinese", "去年对美出口跌幅创纪录 关税拖累外贸", N, "veto-zh-statistics"),
+    ("a tariff-war tag is not a measure", "【关税战】港口货运量回落", N, None),
+]
+
+
+@pytest.mark.parametrize("kind,title,topics,reason", KINDS, ids=[k[0] for k in KINDS])
+def test_kinds_of_headline(kind, title, topics, reason):
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in title) else "en"
+    result = classify(title, "", lang, "news")
+    assert result.topics == topics, result.reasons
+    assert reason is None or reason in result.reasons, result.reasons
+
+
+def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():
+    assert not classify("CSMS # 1234 - Guidance: Processing Refunds of Section 232 Duties", "", "en", "official").relevant
+    assert classify("CSMS # 1235 - Guidance: Additional Duties on Imports of Copper", "", "en", "official").relevant

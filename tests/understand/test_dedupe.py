@@ -63,6 +63,9 @@ SAME = [
     ("one proclamation on the president's site and in the gazette",
      event("Adjusting Imports of Aluminum Into the United States", source=PALACE),
      dict(title="Adjusting Imports of Aluminum Into the United States", source=GAZETTE, hours=72)),
+    ("one measure in two languages: the same signature (actor, target, product, kind)",
+     event("China bans exports of gallium to the US"),
+     dict(title="中国禁止镓出口至美国", source=CN_NEWS, hours=1)),
     ("bilateral rollback reported twice",
      event("US and China agree to cut tariffs for 90 days"),
      dict(title="US, China roll back tariffs in truce deal", source=DAILY, hours=3)),
@@ -108,9 +111,6 @@ APART = [
     ("a customs bulletin implementing a proclamation is its own document",
      event("Adjusting Imports of Aluminum Into the United States", source=PALACE),
      dict(title="Guidance: Additional Duties on Imports of Aluminum", source=CUSTOMS, hours=20)),
-    ("same words, another language",
-     event("China bans exports of gallium to the US"),
-     dict(title="中国禁止镓出口至美国", source=CN_NEWS, hours=1)),
 ]
 
 
@@ -200,14 +200,24 @@ def undated(title: str, source: Source = DAILY) -> Event:
     return replace(event(title, source=source, hours=24 * 30), published_at=None)
 
 
-def test_an_undated_report_matches_at_any_age_when_it_shares_specifics():
+def test_an_undated_report_matches_a_dated_event_at_any_age_when_it_shares_specifics():
     first = event("Commerce adds Huawei to Entity List, tightening export controls")
     assert index_with(first).match(undated("Huawei and 68 affiliates added to BIS Entity List")) == first
 
 
+def test_two_undated_reports_are_as_far_apart_as_when_they_were_first_seen():
+    def seen(title: str, hours: float) -> Event:
+        return replace(event(title, source=DAILY, hours=hours), published_at=None)
+    first = seen("Ruritania adds 12 Korean firms to its entity list", 0)
+    assert index_with(first).match(seen("12 Korean firms added to Ruritania's entity list", 2)) == first
+    assert index_with(first).match(seen("12 Korean firms added to Ruritania's entity list", 24 * 30)) is None
+
+
 def test_an_undated_report_needs_a_specific_fact_in_common():
     first = event("Trade war: Washington slaps tariffs on Chinese imports")
-    assert index_with(first).match(undated("Washington escalates the trade war with tariff increases")) is None
+    later = replace(event("Washington escalates the trade war with tariff increases", source=DAILY, hours=30),
+                    published_at=None)
+    assert index_with(first).match(later) is None
 
 
 def test_many_events_match_quickly():
@@ -216,3 +226,59 @@ def test_many_events_match_quickly():
         index.add(event(f"Country{n} imposes {n % 90 + 5}% tariffs on widgets{n}", hours=n % 200))
     probe = event("Country42 imposes 47% tariffs on widgets42", source=DAILY, hours=43)
     assert index.match(probe).title == "Country42 imposes 47% tariffs on widgets42"
+
+
+# Reports of one announcement in words that share little: each joins the first (same signature).
+CLUSTERS = [
+    ("a sweeping levy in three wordings", [
+        ("Brazil unveils sweeping levies in Independence Day address", WIRE, 0),
+        ("Brazil's leader declares emergency to impose import duties", DAILY, 3),
+        ("Brazil slaps tariffs of at least 10% on nearly all imports", DAILY, 6)]),
+    ("a safeguard in two languages", [
+        ("China imposes three-year safeguard on imported beef with 40% over-quota tariff", WIRE, 0),
+        ("中国对进口牛肉实施为期三年的保障措施 配额外加征40%关税", CN_NEWS, 5),
+        ("Beijing slaps 40% safeguard duty on beef imports above quota", DAILY, 20)]),
+    ("a listing in two languages", [
+        ("China adds 12 Korean shipbuilders to export control list", WIRE, 0),
+        ("商务部将12家韩国实体列入出口管制管控名单", CN_NEWS, 2)]),
+    ("a countervailing duty in two languages", [
+        ("China imposes anti-subsidy duties on EU wine", WIRE, 0),
+        ("裁定欧盟补贴葡萄酒造成损害 商务部决定征收反补贴税", CN_NEWS, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,reports", CLUSTERS, ids=[c[0] for c in CLUSTERS])
+def test_paraphrases_of_one_announcement_are_one_event(name, reports):
+    (title, source, hours), *rest = reports
+    first = event(title, source=source, hours=hours)
+    index = index_with(first)
+    for title, source, hours in rest:
+        joined = index.match(event(title, source=source, hours=hours))
+        assert joined is not None and joined.id == first.id, title
+
+
+# Titles nearly the same, events different: another rate, target, statute, direction, product or kind.
+NEAR_TWINS = [
+    ("another rate", "Ruritania sets 15% tariff on Korean steel", "Ruritania sets 25% tariff on Korean steel"),
+    ("another target", "Ruritania sets tariffs on Korean steel", "Ruritania sets tariffs on Japanese steel"),
+    ("another statute", "US opens Section 232 tariffs on copper imports", "US opens Section 301 tariffs on copper imports"),
+    ("another direction", "China tightens gallium export controls on the US", "China relaxes gallium export controls on the US"),
+    ("another product", "China bans gallium exports to the US", "China bans graphite exports to the US"),
+    ("another remedy", "China imposes anti-dumping duties on EU pork", "China imposes countervailing duties on EU pork"),
+    ("another actor", "China imposes 10% tariffs on Canadian canola", "Canada imposes 10% tariffs on Chinese canola"),
+    ("dropping a threat is not the threat", "Brazil threatens tariffs on Korean cars", "Brazil drops tariff threat on Korean cars"),
+    ("another language, another product", "China bans gallium exports to the US", "中国禁止石墨对美出口"),
+]
+
+
+@pytest.mark.parametrize("name,first,second", NEAR_TWINS, ids=[n[0] for n in NEAR_TWINS])
+def test_near_twins_of_different_events_stay_apart(name, first, second):
+    source = CN_NEWS if any("\u4e00" <= ch <= "\u9fff" for ch in second) else DAILY
+    assert index_with(event(first)).match(event(second, source=source, hours=3)) is None
+
+
+def test_one_publisher_merges_an_identical_title_the_same_day_only():
+    bis = replace(WIRE, authority="official", id="bis")
+    first = event("Additions to the Entity List", source=bis)
+    assert index_with(first).match(event("Additions to the Entity List", source=bis, hours=2)) == first
+    assert index_with(first).match(event("Revisions to the Entity List", source=bis, hours=2)) is None

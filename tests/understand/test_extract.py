@@ -27,6 +27,12 @@ ROLES = [
     ("商務部禁止鎵、鍺等兩用物項對美出口", ("CN",), ("US",)),
     ("美国对华加征关税", ("US",), ("CN",)),
     ("中美联合声明", ("CN", "US"), ()),
+    # the goods after a verb belong to the country named next, not to the actor
+    ("Ruritania's neighbour China adds Korean firms to its control list", ("CN",), ("KR",)),
+    ("Brazil imposes import duties on steel", ("BR",), ()),
+    # a Chinese government body acts, even when the title names the other party first
+    ("裁定欧盟补贴葡萄酒造成损害 商务部决定征收反补贴税", ("CN",), ("EU",)),
+    ("美国商务部将15家中国企业列入实体清单", ("US",), ("CN",)),
 ]
 
 

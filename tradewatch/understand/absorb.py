@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from tradewatch.understand import signature
 from tradewatch.understand.classify import classify
 from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.pairs import Profile
 from tradewatch.docnumbers import title_doc_number
 from tradewatch.understand.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
 from tradewatch.models import BEIJING, UTC, Event, Item, Report, Source
@@ -72,7 +74,7 @@ def analyze(item: Item, source: Source) -> Analysis:
         rates=_unique(title.rates + (summary_rates(item.summary) if wanted else ())),
         products=_unique(title.products + summary.products),
         doc_numbers=_unique(identity + title.doc_numbers + summary.doc_numbers),
-        effective_on=title.effective_on or summary.effective_on or _extra_date(item),
+        effective_on=title.effective_on or summary.effective_on or _extra_date(item, "effective_on"),
         identity=identity)
 
 
@@ -86,7 +88,7 @@ def build_event(item: Item, source: Source, analysis: Analysis, now: datetime, *
         published_at=item.published_at, first_seen_at=now, summary=item.summary,
         reports=(report_of(item, source, now),), actors=analysis.actors, targets=analysis.targets,
         keys=keys_of(item, source, analysis), effective_on=analysis.effective_on,
-        reasons=analysis.reasons, alert=alert)
+        reasons=analysis.reasons, alert=alert, comments_close_on=_extra_date(item, "comments_close_on"))
 
 
 def absorb(item: Item, source: Source, index: EventIndex, now: datetime, *, alert: bool = True) -> Outcome:
@@ -112,7 +114,17 @@ def join(event: Event, candidate: Event, now: datetime) -> Event:
         products=event.products or candidate.products, actors=event.actors or candidate.actors,
         targets=event.targets or candidate.targets, doc_number=event.doc_number or candidate.doc_number,
         effective_on=event.effective_on or candidate.effective_on,
+        comments_close_on=event.comments_close_on or candidate.comments_close_on,
         keys=_unique(event.keys + candidate.keys))
+
+
+def signature_of(item: Item, analysis: Analysis, seen: datetime) -> signature.Signature:
+    """The item's event signature: its analysis's facts and its title's kinds, statutes, direction."""
+    profile = Profile.of(item.title)
+    return signature.signature(
+        actors=analysis.actors, targets=analysis.targets, products=analysis.products, rates=analysis.rates,
+        documents=analysis.identity, kinds=profile.kinds, statutes=profile.statutes, direction=profile.direction,
+        day=local_date(item.published_at or seen, item.lang))
 
 
 def event_id(source_id: str, key: str) -> str:
@@ -171,8 +183,9 @@ def _home(source: Source) -> tuple[str, ...]:
     return (source.country,) if source.is_official and source.country else ()
 
 
-def _extra_date(item: Item) -> str | None:
-    value = item.extra.get("effective_on") if item.extra else None
+def _extra_date(item: Item, name: str) -> str | None:
+    """An ISO date the parser put in `extra` (Federal Register effective_on, comments_close_on)."""
+    value = item.extra.get(name) if item.extra else None
     return value if isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}$", value) else None
 
 

@@ -6,10 +6,14 @@ always win: market reports, trade statistics, courts and the WTO, opinion and ex
 commentators (economists, lawmakers, CEOs …), foreign ministries, a spokesperson answering about
 a foreign measure, and, for official sources, routine agency notices (information collections,
 reviews, meetings …). Soft vetoes (reactions, attribution, talks, investigations, speculation,
-impact stories, analysis, questions) give way only when the title itself announces strongly
-enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate outweighs all of them,
-announcing words only the weaker ones. When the title names no measure, the summary may supply
+impact stories, analysis, questions, analysis weeks later) are read in the main clause (a first
+clause that announces by itself leaves out the reaction after it) and give way only when the title
+itself announces strongly enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate
+outweighs all of them, announcing words (and a deal reached) only the weaker ones; an
+investigation's outcome (a notice of action, a final determination) outweighs the investigation. When the title names no measure, the summary may supply
 one (with a verb) if the item is official or the title points that way (exports, retaliation …).
+An official document's Federal Register metadata (`metadata`: the CFR parts it amends, its
+subject topics) decides a topic whatever the title says, and outweighs soft vetoes.
 The rules are the tables in `tradewatch.understand.lexicon`; `reasons` names the rules that decided.
 """
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from tradewatch.understand import lexicon
+from tradewatch.understand import lexicon, metadata
 from tradewatch.understand.extract import CJK, find_rates, normalize
 from tradewatch.models import TOPICS
 
@@ -45,12 +49,16 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     if hard:
         return Classification((), False, hard)
     measures = find_measures(main)
+    decided, by_metadata = metadata.topics_of(extra) if authority == "official" else ((), [])
     soft = soft_vetoes(title, authority)
+    if soft:
+        lead = lead_clause(title)
+        soft = soft_vetoes(lead, authority) if lead != title else soft
     verbs = actions(main) if soft or any(measures.values()) else []
-    if soft and not overrides(main, measures, soft, verbs):
+    if soft and not decided and not overrides(main, measures, soft, verbs):
         return Classification((), False, soft)
-    reasons = [name for topic in TOPICS for name in measures[topic]]
-    topics = tuple(topic for topic in TOPICS if measures[topic])
+    reasons = [name for topic in TOPICS for name in measures[topic]] + by_metadata
+    topics = tuple(topic for topic in TOPICS if measures[topic] or topic in decided)
     if not topics and (authority == "official" or lexicon.SUMMARY_HINT.search(main)):
         topics, reasons = from_summary(_clean(summary[:SUMMARY_CHARS]))
     if topics:
@@ -67,11 +75,23 @@ def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, sou
     if CJK.search(title):
         vetoes += matches(lexicon.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")
-    if action and matches(ROUTINE, action):
-        vetoes.append("veto-routine-action")
+    if action and matches(ROUTINE, action) and not metadata.topics_of(extra)[0]:
+        vetoes.append("veto-routine-action")      # not "Proposed rule; request for comments" on 15 CFR 744
     if authority != "official" and lexicon.OPINION_SOURCE.search(source_name or ""):
         vetoes.append("veto-opinion-source")
     return vetoes
+
+
+def lead_clause(title: str) -> str:
+    """The title's first clause when it announces by itself (a measure and a verb acting on it or
+    announcing it): what comes after it ("…; exporters say it is not enough") is not the main
+    clause, so its reaction or comment words do not veto. Otherwise the whole title."""
+    parts = lexicon.LEAD_CLAUSE_END.split(title, maxsplit=1)
+    if len(parts) < 2 or not parts[0].strip():
+        return title
+    first = lexicon.CONTEXT_CLAUSE.sub("", parts[0])
+    strong = set(actions(first)) & (lexicon.IMPOSING | lexicon.ANNOUNCING | lexicon.ZH_IMPOSING)
+    return parts[0] if strong and any(find_measures(first).values()) else title
 
 
 def soft_vetoes(title: str, authority: str = "news") -> list[str]:
@@ -87,7 +107,8 @@ def overrides(main: str, measures: dict[str, list[str]], soft: list[str], verbs:
     """Whether the title announces strongly enough to outweigh every one of its soft vetoes."""
     if not any(measures.values()):
         return False
-    evidence = strength(main, verbs)
+    background = lexicon.POSSESSED_MEASURE.sub(" ", main)
+    evidence = strength(background, actions(background) if background != main else verbs)
     return all(gives_way(veto, main, evidence) for veto in soft)
 
 
@@ -108,6 +129,10 @@ def strength(main: str, verbs: list[str]) -> set[str]:
 def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
     if veto == "soft-zh-investigation":
         return bool(lexicon.ZH_INVESTIGATION_OUTCOME.search(main))
+    if veto == "soft-investigation" and lexicon.INVESTIGATION_OUTCOME.search(main):
+        return True
+    if veto == "soft-question" and "zh-announce" in evidence:
+        return True              # 发布…公告，有何考虑？: questions about a measure announced
     return lexicon.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
 
 

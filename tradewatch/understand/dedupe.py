@@ -12,9 +12,13 @@
 Numbers and roles are decisive in layers 2 and 3 (`conflicts`): different rates, amounts, counts,
 effective dates, actors, targets or products in the titles, opposite directions, anti-dumping
 against countervailing, an announcement against its taking effect on another day, or two documents
-of one official publisher are never duplicates. A news report without a publication date has no
-known age: the window does not apply, but it must share a specific fact and clear the bar of
-UNDATED_DAYS apart. `EventIndex` keeps each event's title profiles and an inverted index of title
+of one official publisher (unless the same title the same day) are never duplicates. A news report
+without a publication date has no known age against a dated one: the window does not apply, but
+it must share a specific fact and clear the bar of UNDATED_DAYS apart (a signature, one more
+anchor); two undated reports are as far apart as when they were first seen.
+0. Signatures (`signature`), before the titles and across languages: the same actor and kind of
+   measure with shared anchors (products, targets, rates, statutes) within a day or two are one
+   event whatever the wording. `EventIndex` keeps each event's title profiles and an inverted index of title
 words and facts, so a match scores a few candidates, not the whole window; `pairs` scores one.
 """
 from __future__ import annotations
@@ -26,6 +30,7 @@ from datetime import datetime, timedelta
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
 from tradewatch.understand.pairs import Entry, Probe, Profile, docs_differ, score_against
+from tradewatch.understand.signature import GENERIC
 
 DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
 KEY_TITLE_FLOOR = 0.3        # a shared URL with a wholly different title is a listing page, not a copy
@@ -151,12 +156,16 @@ class EventIndex:
 
 
 def features_of(event: Event, profile: Profile) -> set[str]:
-    """Blocking features: title words (Chinese: character pairs) and facts, per language."""
+    """Blocking features: title words (Chinese: character pairs) per language; facts (countries,
+    products, rates, specific kinds of measure) in every language."""
     lang = event.lang
     if CJK.search(profile.norm):
         words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
     else:
         words = set(profile.norm.split())
+    # Facts have no language (a Chinese and an English report of one measure meet on them); nor
+    # have the specific kinds of measure, the core of a signature.
     facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
-             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates})
-    return {f"{lang}|w:{w}" for w in words} | {f"{lang}|{f}" for f in facts}
+             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates}
+             | {f"k:{k}" for k in profile.kinds - GENERIC})
+    return {f"{lang}|w:{w}" for w in words} | facts

@@ -177,10 +177,22 @@ def split_roles(text: str, mentions: list[Mention] | None = None) -> tuple[tuple
         role = _role(text, mention, previous, bool(actors))
         {"actor": actors, "target": targets}.get(role, others).append(mention.code)
         previous = (mention, role)
+    agency = _zh_agency(text, mentions)
+    if agency and agency not in actors:          # 商务部 acts, whatever the sentence names first
+        targets, actors = actors + targets, [agency]
     actors = _unique(actors)
     targets = tuple(code for code in _unique(targets) if code not in actors)
     others = tuple(code for code in _unique(others) if code not in actors and code not in targets)
     return actors, targets, others
+
+
+def _zh_agency(text: str, mentions: list[Mention]) -> str | None:
+    """The country of a government body a Chinese title names on its own (商务部, not 美国商务部)."""
+    for before, mention in zip([None] + mentions, mentions):
+        if mention.kind == "zh" and vocabulary.ZH_AGENCY.fullmatch(text, mention.start, mention.end):
+            if before is None or before.end != mention.start or before.code == mention.code:
+                return mention.code
+    return None
 
 
 def _role(text: str, mention: Mention, previous: tuple[Mention, str] | None, have_actor: bool) -> str:
@@ -191,7 +203,7 @@ def _role(text: str, mention: Mention, previous: tuple[Mention, str] | None, hav
         return "target"
     if previous and previous[1] == "actor" and vocabulary.COORDINATION.match(text[previous[0].end:mention.start]):
         return "actor"
-    if vocabulary.CONTEXT_CUES.search(before[-40:]):
+    if vocabulary.CONTEXT_CUES.search(before[-40:]) or vocabulary.REPORTER_AFTER.match(after):
         return "context"
     if mention.kind == "agent":
         return "context" if have_actor else "actor"
@@ -199,12 +211,21 @@ def _role(text: str, mention: Mention, previous: tuple[Mention, str] | None, hav
         return "target"
     if not have_actor and vocabulary.OWNER_AFTER.match(after):
         return "actor"               # "… added to US entity list": the list's owner acts
-    if vocabulary.TARGET_CUES.search(before[-40:]) or vocabulary.GOODS_AFTER.match(after):
+    if vocabulary.TARGET_CUES.search(before[-40:]) or _owns_goods(after):
         return "target"
     return "target" if have_actor else "actor"
 
 
+def _owns_goods(after: str) -> bool:
+    """"Chinese companies", "China's steel imports": the goods named after the mention are its own,
+    unless a verb comes between ("India imposes import tariffs")."""
+    m = vocabulary.GOODS_AFTER.match(after)
+    return bool(m) and not vocabulary.VERB_BETWEEN.search(after[:m.start("goods")])
+
+
 def _role_zh(text: str, mention: Mention, previous: tuple[Mention, str] | None, have_actor: bool) -> str:
+    if previous and previous[0].end == mention.start and vocabulary.ZH_AGENCY.fullmatch(text, mention.start, mention.end):
+        return "context"             # 美国商务部: the body of the country just named
     if previous and previous[1] == "actor" and vocabulary.COORDINATION_ZH.match(text[previous[0].end:mention.start]):
         return "actor"
     if vocabulary.TARGET_CUES_ZH.search(text[max(0, mention.start - 8):mention.start]):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tradewatch.understand.hanzi import TRAD_TO_SIMP, to_simplified  # noqa: F401 (re-exported)
 from tradewatch.understand.screen import Prepared, Screen, Sieve
 
 I = re.IGNORECASE
@@ -65,46 +66,13 @@ def rule(name: str, pattern: re.Pattern[str], needs: tuple[str, ...] = ()) -> Ru
     return Rule(name, pattern, needs, Screen.of(pattern))
 
 
-# --- Traditional → simplified, for the characters the Chinese tables and extractors use. --------
-_TRAD = ('萬與專業東絲兩嚴喪個豐臨為麗舉義烏樂喬習鄉書買亂爭於虧雲亞產親億僅從倉儀們價眾優會傘偉傳傷倫偽體餘傭俠偵側僑係儉債傾償儲兒兌黨蘭關興養內岡冊寫軍農馮衝決況凍淨準涼減幾鳳憑凱擊劃劉則'
-         '剛創刪別劑劍剝劇勸辦務動勵勁勞勢勛勝區醫華協單賣盧衛卻廠廳歷厲壓厭廁廂廈廚縣參雙發變敘疊葉號嘆籲後嚇呂嗎噸聽啟吳員響啞嘩喚噴囑團園圍國圖圓聖場壞塊堅壇壩墳墜壟壘墾墊塹墮牆壯聲殼壺處'
-         '備復夠頭誇夾奪奮獎奧妝婦媽婁嬌娛嬰孫學寧寶實寵審憲宮寬賓寢對尋導壽將爾塵嘗堯尷屍盡層屜屆屬屢嶼歲豈崗嵐島嶺峽崢巒鞏幣帥師帳簾幟帶幫莊慶廬應廟龐廢開異棄張彌彎彈強歸當錄彥徹徑憶憂懷態'
-         '慫悵愴憐總戀懇惡惻惱悅懸憫驚懼慘懲憊慚憚慣憤願懾懶戲戰戶紮撲執擴掃揚擾撫拋摳搶護報擔擬攏揀擁攔擰撥擇掛摯攣撻挾撓擋掙擠揮撈損撿換搗據擄擲撣摻攬攙擱摟攪攜攝擺搖擯攤撐攆擷攢敵斂數齋鬥'
-         '斬斷無舊時曠曇晝顯晉曬曉暈暉暫術樸機殺雜權條來楊傑極構樞棗槍楓櫃檸柵標棧棟欄樹棲樣橋樺槳樁夢檢槓橢樓欖橫櫻櫥歡歐殲殘殯毆毀畢斃氈氣氫匯漢湯洶溝沒瀝淪滄滬濘淚瀉潑澤潔灑窪淺漿澆濁測濟'
-         '瀏渾濃濤澇漣渦渙滌潤澗漲澀淵漬漸漁滲溫遊灣濕潰濺滾滯滿濾濫濱灘潛瀾瀕滅燈靈災燦爐燉點煉熾爍爛燭煙煩燒燴燙燼熱煥愛爺牘牽犧狀猶狽獰獨狹獅猙獄獵豬貓獻瑪環現璽瓏瑣瓊電畫暢療瘡瘋癢癱癮皺'
-         '盞鹽監蓋盜盤矚瞞矯礦碼磚礎碩確礙鹼禮禍祿禪離禿種積稱穩窮竊竅窯竄窩窺豎競篤筍筆籠築篩籌簽簡籃籬類粵糞糧緊糾紀約紅紋納紐純紗紙級紛紡細紳紹終組絆結絕絞絡給絨統絹綁經綜綠綢維綱網綴綻綿'
-         '緒線緝締緣編緩緯練緻縫縮縱績織繞繡繩繪繫繳繹繼續纏纖纜罰罵罷羅羈翹聳恥聶聾職聯聰肅腸膚腎腫脹脅膽朧膠脈髒腦膿腳脫臉臘騰輿艦艙豔藝節蕪蘆葦蒼蘇蘋莖荊薦莢蕩榮葷熒蔭藥萊蓮獲瑩鶯蘿螢營縈'
-         '蕭薩蔥蔣藍薔藹蘊蘚虜慮虛蟲雖蝦蝕蟻螞蠶蠔蠱蠻蟄蛻蝸蠟蠅蟬銜補襯襖襪襲裝褲見觀規覓視覽覺觸譽計訂認譏討讓訓議訊記講諱訝許論訟諷設訪訣證評識詐訴診詞譯試詩誠話誕詭詢該詳誡誣語誤誘說誦請'
-         '諸諾讀誹課誰調諒談誼謀諜謊諧謂諭諮諺謎謝謠謙謹謬譜譴穀貝貞負貢財責賢敗賬貨質販貪貧貶購貯貫貳賤貼貴貸貿費賀賊賈賄賃賂贓資賦賭贖賞賜賠賴贅賺賽贊贈贏趙趕趨躍跡踐蹤軀車軌軒轉輪軟轟軸輕'
-         '載轎較輔輛輩輝輸輻輯輾轄轍辭辯邊遼達遷過邁運還這進遠違連遲適選遜遞邏遺遙鄧郵鄰鄭醞醬釀釋裏鑒針釘釣鈣鈦鈍鈔鋼鑰欽鈞鎢鉤鈕錢鉗鈷鑽鉬鉀鈾鐵鉑鈴鉛鉍銅鋁銦銀鑄銻鋅銷鎖鍋鏽鋒鋰鋸錳錯錨錦'
-         '鍵鎂鎳鎵鍺鐳鑲鐘鏈長門閃閉問闖閑間悶閘鬧聞閥閣閩閱闊闡闆隊陽陰陣階際陸隴陳陝險隨隱隸難雞霧靂靄靜韁韋韌韓頁頂頃項順須頑顧頓頒頌預領頗頸頰頻頹穎顆題顏額顛顫風颱颳飄飛飢飯飲飾飽飼餌饒'
-         '餃餅餓館饅饑饋馬馭馳馴驢駁駐駝駕駛駭駱駿騎騙騷驅驗驟驕鬆鬍鬚魚魯鮮鯨鱗鳥鳴鴨鴻鵝鷹鹵麥黃齊齒齡龍龜徵製鬱捨綫艶託陞週麵範倆穫併僱彙臺檯佈乾幹嚮鍊裡隻稅廣鎮採')
-_SIMP = ('万与专业东丝两严丧个丰临为丽举义乌乐乔习乡书买乱争于亏云亚产亲亿仅从仓仪们价众优会伞伟传伤伦伪体余佣侠侦侧侨系俭债倾偿储儿兑党兰关兴养内冈册写军农冯冲决况冻净准凉减几凤凭凯击划刘则'
-         '刚创删别剂剑剥剧劝办务动励劲劳势勋胜区医华协单卖卢卫却厂厅历厉压厌厕厢厦厨县参双发变叙叠叶号叹吁后吓吕吗吨听启吴员响哑哗唤喷嘱团园围国图圆圣场坏块坚坛坝坟坠垄垒垦垫堑堕墙壮声壳壶处'
-         '备复够头夸夹夺奋奖奥妆妇妈娄娇娱婴孙学宁宝实宠审宪宫宽宾寝对寻导寿将尔尘尝尧尴尸尽层屉届属屡屿岁岂岗岚岛岭峡峥峦巩币帅师帐帘帜带帮庄庆庐应庙庞废开异弃张弥弯弹强归当录彦彻径忆忧怀态'
-         '怂怅怆怜总恋恳恶恻恼悦悬悯惊惧惨惩惫惭惮惯愤愿慑懒戏战户扎扑执扩扫扬扰抚抛抠抢护报担拟拢拣拥拦拧拨择挂挚挛挞挟挠挡挣挤挥捞损捡换捣据掳掷掸掺揽搀搁搂搅携摄摆摇摈摊撑撵撷攒敌敛数斋斗'
-         '斩断无旧时旷昙昼显晋晒晓晕晖暂术朴机杀杂权条来杨杰极构枢枣枪枫柜柠栅标栈栋栏树栖样桥桦桨桩梦检杠椭楼榄横樱橱欢欧歼残殡殴毁毕毙毡气氢汇汉汤汹沟没沥沦沧沪泞泪泻泼泽洁洒洼浅浆浇浊测济'
-         '浏浑浓涛涝涟涡涣涤润涧涨涩渊渍渐渔渗温游湾湿溃溅滚滞满滤滥滨滩潜澜濒灭灯灵灾灿炉炖点炼炽烁烂烛烟烦烧烩烫烬热焕爱爷牍牵牺状犹狈狞独狭狮狰狱猎猪猫献玛环现玺珑琐琼电画畅疗疮疯痒瘫瘾皱'
-         '盏盐监盖盗盘瞩瞒矫矿码砖础硕确碍碱礼祸禄禅离秃种积称稳穷窃窍窑窜窝窥竖竞笃笋笔笼筑筛筹签简篮篱类粤粪粮紧纠纪约红纹纳纽纯纱纸级纷纺细绅绍终组绊结绝绞络给绒统绢绑经综绿绸维纲网缀绽绵'
-         '绪线缉缔缘编缓纬练致缝缩纵绩织绕绣绳绘系缴绎继续缠纤缆罚骂罢罗羁翘耸耻聂聋职联聪肃肠肤肾肿胀胁胆胧胶脉脏脑脓脚脱脸腊腾舆舰舱艳艺节芜芦苇苍苏苹茎荆荐荚荡荣荤荧荫药莱莲获莹莺萝萤营萦'
-         '萧萨葱蒋蓝蔷蔼蕴藓虏虑虚虫虽虾蚀蚁蚂蚕蚝蛊蛮蛰蜕蜗蜡蝇蝉衔补衬袄袜袭装裤见观规觅视览觉触誉计订认讥讨让训议讯记讲讳讶许论讼讽设访诀证评识诈诉诊词译试诗诚话诞诡询该详诫诬语误诱说诵请'
-         '诸诺读诽课谁调谅谈谊谋谍谎谐谓谕谘谚谜谢谣谦谨谬谱谴谷贝贞负贡财责贤败账货质贩贪贫贬购贮贯贰贱贴贵贷贸费贺贼贾贿赁赂赃资赋赌赎赏赐赔赖赘赚赛赞赠赢赵赶趋跃迹践踪躯车轨轩转轮软轰轴轻'
-         '载轿较辅辆辈辉输辐辑辗辖辙辞辩边辽达迁过迈运还这进远违连迟适选逊递逻遗遥邓邮邻郑酝酱酿释里鉴针钉钓钙钛钝钞钢钥钦钧钨钩钮钱钳钴钻钼钾铀铁铂铃铅铋铜铝铟银铸锑锌销锁锅锈锋锂锯锰错锚锦'
-         '键镁镍镓锗镭镶钟链长门闪闭问闯闲间闷闸闹闻阀阁闽阅阔阐板队阳阴阵阶际陆陇陈陕险随隐隶难鸡雾雳霭静缰韦韧韩页顶顷项顺须顽顾顿颁颂预领颇颈颊频颓颖颗题颜额颠颤风台刮飘飞饥饭饮饰饱饲饵饶'
-         '饺饼饿馆馒饥馈马驭驰驯驴驳驻驼驾驶骇骆骏骑骗骚驱验骤骄松胡须鱼鲁鲜鲸鳞鸟鸣鸭鸿鹅鹰卤麦黄齐齿龄龙龟征制郁舍线艳托升周面范俩获并雇汇台台布干干向炼里只税广镇采')
-TRAD_TO_SIMP = str.maketrans(dict(zip(_TRAD, _SIMP)))
-
-
-def to_simplified(text: str) -> str:
-    return text.translate(TRAD_TO_SIMP)
-
-
 # Phrases that contain a measure word without being about a measure; removed before matching.
 NOISE = rules(
     ("harmonized-tariff", r"\bharmoni[sz]ed tariff (?:schedule|system)\b|\bHTSU?S?\b"),
     ("tariff-classification", r"\btariff (?:classification|code|number|heading|line)s?\b"),
     ("heavy-duty", r"\b(?:heavy|light|medium)[- ]duty\b|\bon duty\b|\bduty of care\b|\bduty to\b"),
     ("tariff-man", r"\btariff man\b"),
+    ("zh-trade-war", r"【?(?:关税战|贸易战|关税大战)】?"),
     ("trade-war", r"\b(?:tariff|trade) (?:wars?|fights?|battles?|disputes?|rows?|tensions|spats?|standoffs?|"
                   r"conflicts?)\b"),
     ("price-moves", r"\bprices? (?:increases?|hikes?|rises?|cuts?|jumps?)\b|\binterest[- ]rate (?:cuts?|hikes?)\b"),
@@ -116,11 +84,14 @@ TARIFF_MEASURES = rules(
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
                r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
                r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for)\b|\bduty-free\b", "dut"),
-    ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b", "lev|tax"),
+    ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
+             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
     ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
-    ("trade-statute", r"\bsection\s+(?:232|301|201|122|338)\b|\bIEEPA\b", "section|ieepa"),
+    ("trade-statute", r"\bsection\s+(?:232|301|201|122|338)\b|\bIEEPA\b|\bbalance[- ]of[- ]payments\b|"
+                      r"\btrade expansion act\b|\btrade act of 1974\b|\binternational emergency economic powers\b",
+     "section|ieepa|balance|expansion|1974|emergency"),
     ("adjusting-imports", r"\badjusting imports of\b", "adjusting"),
     ("de-minimis", r"\bde minimis\b", "minimis"),
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
@@ -133,6 +104,8 @@ TARIFF_MEASURES_ZH = rules(
     ("zh-safeguard", r"保障措施", "保障措施"),
     ("zh-deposit", r"保证金", "保证金"),
     ("zh-exclusion-list", r"排除清单", "排除清单"),
+    ("zh-trade-statute", r"(?:232|301|122|201)(?:条款|关税|措施)|国际收支|国际紧急经济权力法", "条款|关税|措施|国际"),
+    ("zh-tariff-quota", r"关税配额|配额外", "配额"),
 )
 
 _CONTROLLED = (r"(?:rare[- ]earths?|gallium|germanium|antimony|graphite|tungsten|tellurium|bismuth|"
@@ -177,13 +150,36 @@ EXPORT_MEASURES = rules(
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
     ("controls-on-items", r"\b(?:controls?|restrictions?)\s+on\s+(?:certain\s+|additional\s+)?(?:items|commodities|"
                           r"software|technolog(?:y|ies))\b", " on "),
+    # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
+    ("licence-decision", r"(?:\blicen[cs]es?\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
+                         r"cancell?ed|issued|pulled)\b|\b(?:grant(?:s|ed)?|revok(?:es|ed)|approv(?:es|ed)|den(?:ies|ied)|"
+                         r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?)\b"
+                         r"[^.;:]{0,40}\blicen[cs]es?\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
+                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen"),
+    # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
+    ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
+                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?)\b[^.;:]{0,60}\b(?:chips?|"
+                        r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
+                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
+                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval"),
+    # A rule widening or suspending the reach of a list (affiliates of listed parties, 50% ownership).
+    ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
+                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension"),
+    ("countermeasure-list", r"\bcountermeasures? list\b|\bsanctions? list\b|\bwatch ?list\b", "list"),
+    # Easing an export control: an exemption from a ban, an export thaw.
+    ("export-easing", r"\bexport (?:thaw|easing|reprieve|relief|waivers?|exemptions?)\b|"
+                      r"\bexempt\w*\b[^.;:]{0,40}\bfrom (?:the |an? |its )?(?:[\w-]+ ){0,2}"
+                      r"(?:bans?|controls?|curbs?|restrictions?)\b", "export|exempt"),
 )
 EXPORT_MEASURES_ZH = rules(
     ("zh-export-control", r"出口管[制控]|管制物项|管控名单|管制清单|管制措施", "管制|管控"),
     ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
     ("zh-dual-use", r"两用物项", "两用物项"),
     ("zh-export-licence", r"出口许可", "出口许可"),
-    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复)[^，。；！？]{0,20}出口", "出口"),
+    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复)[^，。；！？]{0,20}出口|"
+                      r"出口[^，。；！？]{0,4}(?:松绑|解禁|放行)", "出口"),
+    ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可", "许可"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
 )
 MEASURES = {"tariff": TARIFF_MEASURES + TARIFF_MEASURES_ZH,
@@ -228,6 +224,8 @@ ACTIONS = rules(
     ("act-effect", r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
                    r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
                    r"\bbegin(?:s|ning)?\b|\bbegan\b|\bstart(?:s|ed|ing)?\b|\bin effect\b|\beffective\b"),
+    ("act-deal", r"\b(?:reach(?:es|ed)?|strik(?:e|es)|struck|seal(?:s|ed)?|clinch(?:es|ed)?|sign(?:s|ed)?|"
+                 r"agree(?:s|d)? (?:on|to)|ink(?:s|ed)?)\b[^.;:]{0,40}\b(?:deal|agreement|pact|accord)s?\b"),
     ("act-new", r"\bnew\b[\w\s\-']{0,25}\b(?:tariffs?|duties|levies|controls?|restrictions|curbs|rules|"
                 r"limits|bans?)\b"),
 )
@@ -241,22 +239,24 @@ ACTIONS_ZH = rules(
 ZH_ANNOUNCE = re.compile(r"发布|公布|宣布|决定")
 # An investigation's outcome (final ruling, levy, measures) is a measure; its opening is not.
 ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|征收|实施|措施|决定")
+INVESTIGATION_OUTCOME = re.compile(r"\bnotice of action\b|\b(?:final|affirmative) (?:determinations?|rulings?|"
+                                   r"decisions?)\b|\bactions? (?:in|under|following|after)\b|\bconclud(?:es|ed)\b", I)
 ZH_IMPOSING = frozenset({"zh-act-impose", "zh-act-ease"})
 # Verbs that act on a measure (impose, raise, cut, ban, add to a list, threaten) outweigh every soft
 # veto; announcing words (announce, issue, take effect, "new …") outweigh only the weaker ones.
 IMPOSING = frozenset({"act-impose", "act-raise", "act-ease", "act-threaten", "act-restrict", "act-list"})
-ANNOUNCING = frozenset({"act-announce", "act-effect", "act-new"})
+ANNOUNCING = frozenset({"act-announce", "act-effect", "act-new", "act-deal"})
 # Which evidence each soft veto gives way to: "impose" (imposing verb or a rate) or "announce" (also
 # announcing words). Chinese soft vetoes give way only to ZH_ANNOUNCE.
 SOFT_OVERRIDE = {"soft-reaction": "impose", "soft-investigation": "impose", "soft-speculation": "impose",
                  "soft-opinion": "impose", "soft-attribution": "announce", "soft-talks": "announce",
-                 "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "announce",
-                 "soft-legal": "announce"}
+                 "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "impose",
+                 "soft-legal": "announce", "soft-later": "impose"}
 
 # --- Vetoes. Hard ones always win; soft ones give way when the title itself announces a measure. -
 HARD_VETOES = rules(
     ("veto-market", r"\b(?:stocks?|shares|wall street|dow|s&p|nasdaq|ftse|hang seng|sensex|nifty|"
-                    r"equit(?:y|ies)|bonds?|yields?|futures|markets|investors?|traders?|sell-?off|rall(?:y|ies)|"
+                    r"equit(?:y|ies)|bonds?|(?:bond|treasury|\d+-year) yields?|yields (?:rise|rose|fall|fell|jump|climb|slip|drop)|futures|markets|investors?|traders?|sell-?off|rall(?:y|ies)|"
                     r"rout|stock market|NYSE|earnings|(?:shipping|freight|container) (?:rates|costs|prices)|profits?|revenues?|price targets?|rockets|soars|"
                     r"(?:dollar|euro|yuan|rupee|yen|peso|gold|oil) (?:prices?|falls|rises|slips|gains|jumps|"
                     r"weakens|strengthens|tumbles|surges))\b"),
@@ -266,9 +266,10 @@ HARD_VETOES = rules(
                         r"plung(?:e|es|ed)|climb(?:s|ed)?|shrink(?:s)?|shrank|soar(?:s|ed)?|tumbl(?:e|es|ed)|"
                         r"sink(?:s)?|sank|slow(?:s|ed)?|rebound(?:s|ed)?|hit record|beat|miss|up|down)\b|"
                         r"\btrade (?:surplus|deficit|data|figures|balance)\b|\bdata (?:show|shows|showed)\b|"
-                        r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|"
+                        r"\byear[- ]on[- ]year\b|\by/y\b|\bPMI\b|\btrade gap\b|"
+                        r"\b(?:deficit|surplus|gap) (?:narrows|widens|contracts|shrinks|swells)\b|"
                         r"\bcustoms data\b|\bstatistics\b"),
-    ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|judges?|justices|"
+    ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|SCOTUS|strikes down|struck down|judges?|justices|"
                    r"lawsuits?|sue|sues|sued|suing|legality|unconstitutional|rules against|ruled|verdict|"
                    r"litigation|tribunal|dispute settlement|oral arguments?)\b"),
     ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
@@ -279,7 +280,15 @@ HARD_VETOES = rules(
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
                        r"\bwhat (?:you|to) (?:need to )?know\b|\bexplained\b|\bexplainers?\b|"
-                       r"\blive (?:updates?|blog)\b|\bas it happened\b"),
+                       r"\blive (?:updates?|blog)\b|\bas it happened\b|"
+                       r"\bwhat (?:is|are) (?:the |an? |a so-called )?[\w\s'-]{0,30}\b(?:list|lists|rule|regime)\b|"
+                       r"\bhow (?:does|do) [\w\s'-]{0,40}\bwork\b|\b(?:primer|faq|cheat sheet)\b"),
+    # A denial is not a measure: "no plans to", "rules out".
+    ("veto-denial", r"^no (?:new )?(?:[\w-]+ ){0,3}(?:tariffs?|duties|levies|controls)\b|\bno plans? to\b|\bnot plan(?:ning)? to\b|\bno intention\b|\brules? out\b|\bruled out\b|"
+                    r"\bden(?:ies|ied) (?:reports?|plans?|it will|that)\b"),
+    # Administering a tariff-rate quota is routine, in news too.
+    ("veto-quota-administration", r"\bquota (?:allocations?|administration|fill(?:ed)?|reallocations?|certificates?|"
+                                  r"applications?)\b|\bTRQ (?:allocations?|administration|fill)\b"),
     ("veto-opinion-title", r"^(?:opinion|op-ed|editorial|commentary|column|analysis|explainer|explained|"
                            r"factbox|fact box|q&a|viewpoint|view|letters?|podcast|timeline|live updates)\s*[:|\-–—]"),
     ("veto-routine", r"\binformation collection\b|\bcomment request\b|\brequest for (?:public )?comments?\b|"
@@ -295,11 +304,17 @@ HARD_VETOES = rules(
                      r"\bopportunity to request\b|\bdelegation of authority\b|\bprivacy act\b|"
                      r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
                      r"\bsystem of records\b|\bnew shipper review\b|\bnational emergency\b|"
-                     r"\btechnical advisory committee|\bpublic hearing\b"),
+                     r"\btechnical advisory committee|\bpublic hearing\b|"
+                     # processing guidance: how to file, process or claim, not a measure
+                     r"\bguidance\b[^.;]{0,20}\b(?:processing|filing|submitting|reporting|refunds?|claims?|"
+                     r"post[- ]summary)\b|\b(?:processing|filing) (?:instructions|guidance)\b"),
 )
 HARD_VETOES_ZH = rules(
     ("veto-zh-market", r"股市|股价|A股|港股|美股|大盘|指数|涨停|跌停|收涨|收跌|大涨|大跌|暴跌|飙升|投资者|期货"),
-    ("veto-zh-statistics", r"同比|环比|进出口总值|贸易顺差|贸易逆差|顺差|逆差|数据显示|前\d+个月|统计"),
+    ("veto-zh-statistics", r"同比|环比|进出口总值|贸易顺差|贸易逆差|顺差|逆差|数据显示|前\d+个月|统计|"
+                           r"跌幅|降幅|增幅|增速|按年|按月"),
+    ("veto-zh-denial", r"无计划|没有计划|并无计划|无意|否认|不会(?:对|向)[^，。]{0,10}(?:征收|加征|实施)"),
+    ("veto-zh-quota-administration", r"配额(?:分配|申请|管理)"),
     ("veto-zh-legal", r"世贸组织|世贸|WTO|法院|诉讼|起诉|专家组"),
     # A spokesperson answering about a *foreign* measure: a reaction, whatever the verbs.
     ("veto-zh-foreign-measure-reaction",
@@ -341,9 +356,13 @@ SOFT_VETOES = rules(
                       r"lessons|implications|outlook|assessment|guide|winners|losers|legacy|history|"
                       r"anniversary|look back|retrospective|study|report finds|survey|poll|timeline)\b"),
     ("soft-question", r"^(?:how|why|what|when|where|who|is|are|can|will|should|does|do)\b|\?"),
+    # Analysis weeks later: the measure is the background of the story.
+    ("soft-later", r"\b(?:weeks|months|a year|one year|a month|\d+ (?:days|weeks|months|years)) (?:after|on|later|into|"
+                   r"since)\b|\bone year on\b|\bso far\b|\bin hindsight\b|\blooking back\b|\banniversary\b"),
 )
 SOFT_VETOES_ZH = rules(
-    ("soft-zh-reaction", r"回应|谴责|批评|抨击|反对|抗议|表态|奉陪|交涉|不怕打|霸凌|不满"),
+    ("soft-zh-reaction", r"回应|谴责|批评|抨击|反对|抗议|表态|奉陪|交涉|不怕打|霸凌|不满|怒批|痛批|炮轰|无法容许|"
+                         r"不能接受|不可接受|不接受|强烈不满|要求撤回|敦促|促请"),
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
@@ -352,6 +371,13 @@ SOFT_VETOES_ZH = rules(
 OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
 # Context clauses: a measure named only here is background ("… amid tariff fears").
 CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless)\b[^,;:]*", I)
+# A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
+# "threat" does not make the title announce it.
+POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
+                               r"threats?|controls|curbs|bans?|restrictions)\b(?:\s+(?:threats?|hikes?|increases?|plans?))?", I)
+# Where a title's first clause ends: a reaction or comment after it is not the title's main clause.
+LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3}(?:says?|said|vows?|warns?|slams?|"
+                             r"responds?|reacts?|calls|urges?|criticizes?|criticises?|protests?)\b)", I)
 # A title with none of the measure nouns may still point at one the summary states.
 SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
                           r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
@@ -361,17 +387,34 @@ DIRECTION_UP = re.compile(
     r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*|tripl\w*|"
     r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
     r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
-    r"sets?(?! out\b| to\b))\b|加征|提高|上调|加强|扩大|禁止|列入|纳入|开征", I)
+    r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
+    r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist))\b|"
+    r"加征|提高|上调|加强|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
-    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*)\b|"
+    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|"
+    r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
     r"暂停|取消|放宽|下调|降低|豁免|排除|移出|停止实施|延期|缓征|免征", I)
 # Cheap tests before the patterns above: literals one of which each needs.
 DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "paus", "lift", "exempt", "exclu",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
-                        "truce", "repriev", "escalat", "暂停", "取消", "放宽", "下调", "降低", "豁免", "排除",
-                        "移出", "停止", "延期", "缓征", "免征")
+                        "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
+                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征")
+# An easing verb acting on the measure decides the direction whatever else the title names
+# ("drops tariff threat", "halts export ban").
+DIRECTION_DOWN_ACTS = re.compile(
+    r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
+    r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies)\b"
+    r"(?![^.;:]{0,40}\bto \d)|"
+    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,8}(?:关税|禁令|管制|措施|限制)", I)
+DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
+                             "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
+                             "推迟")
+# A plan or a consideration is another stage than the decision it may lead to.
+STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
+                        r"weighs|weighing)\b", I)
+STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
     r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
@@ -396,10 +439,10 @@ SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
 
 # Export-control measures that list parties, and those that control goods: a report of one kind
 # and a report of only the other kind are two announcements.
-LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list"})
+LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list", "countermeasure-list", "zh-export-list"})
 GOODS_MEASURES = frozenset({"restrict-exports", "restrictions-on-exports", "restrict-controlled-sales",
                             "restrictions-on-controlled-goods", "controlled-goods-squeeze", "goods-controls",
-                            "tech-access", "zh-export-ban", "zh-dual-use", "zh-technology-control"})
+                            "tech-access", "zh-export-ban", "zh-dual-use", "zh-technology-control", "export-easing"})
 # Kinds of trade remedy (by measure rule); two titles naming different kinds name different proceedings.
 REMEDY_KINDS = {"anti-dumping": "anti-dumping", "zh-anti-dumping": "anti-dumping",
                 "countervailing": "countervailing", "zh-countervailing": "countervailing",

@@ -18,7 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from tradewatch.models import UTC, Event
-from tradewatch.understand import lexicon, vocabulary
+from tradewatch.understand import lexicon, signature, vocabulary
 from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
 
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
@@ -81,6 +81,9 @@ class Profile:
     products: frozenset[str] = frozenset()
     amounts: frozenset[str] = frozenset()   # "$34b"
     counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
+    kinds: frozenset[str] = frozenset()     # kinds of measure (signature ids)
+    statutes: frozenset[str] = frozenset()  # statutes (signature ids)
+    plan: bool = False                      # a plan or a consideration, not a decision
 
     @classmethod
     @lru_cache(maxsize=8192)
@@ -90,10 +93,14 @@ class Profile:
         up = bool(lexicon.DIRECTION_UP.search(main))
         down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
         direction = "up" if up and not down else "down" if down and not up else None
+        if (down or _has(lowered, lexicon.DIRECTION_DOWN_ACTS_NEEDS)) and lexicon.DIRECTION_DOWN_ACTS.search(main):
+            direction = "down"
         effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
-                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)))
+                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
+                   *signature.terms_of(main),
+                   _has(lowered, lexicon.STAGE_PLAN_NEEDS) and bool(lexicon.STAGE_PLAN.search(main)))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -150,26 +157,53 @@ class Entry:
         return self.profiles[0].effect
 
 
-POOLED = ("rates", "amounts", "counts", "products")
+POOLED = ("rates", "amounts", "counts", "products", "kinds", "statutes")
 ALL_MEASURES = frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules)
 
 
 def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days: float) -> float:
-    """How surely the candidate repeats this event; 0 when it does not."""
+    """How surely the candidate repeats this event; 0 when it does not. Signatures first (in any
+    language), then title similarity, then facts weighed with it (one language)."""
     event = entry.event
-    if event.lang != candidate.lang or candidate.topics.isdisjoint(event.topics):
+    if candidate.topics.isdisjoint(event.topics):
         return 0.0
     apart = days_apart(candidate, entry)
     if (apart is not None and apart > window_days) or conflicts(candidate, profile, entry, apart):
         return 0.0
+    near = apart is None or apart <= signature.SIGNATURE_DAYS
+    if event.lang != candidate.lang:
+        return 1.0 if near and signatures_agree(candidate, profile, entry, apart) else 0.0
     sim = entry.similarity(profile.norm)
     if sim >= TITLE_CUTOFF:
         return 1.0 + sim
-    if apart is None and not shares_specifics(candidate, entry):
+    if near and signatures_agree(candidate, profile, entry, apart):
+        return 1.0 + sim / 2
+    undated = not candidate.dated or event.published_at is None
+    if undated and not shares_specifics(candidate, entry):
         return 0.0
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
-    days = UNDATED_DAYS if apart is None else apart
+    days = max(apart or 0.0, UNDATED_DAYS) if undated else apart
     return score if score >= FACT_CUTOFF + FACT_DECAY * max(0.0, days - 1) else 0.0
+
+
+def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    """The two reports' signatures name one measure (`signature.agree`): a shared actor and kind,
+    and shared anchors (products, targets, rates, statutes), one more when one of them is undated;
+    never a list of parties against controls on goods."""
+    event = entry.event
+    if candidate.actors.isdisjoint(event.actors) or _one_kind_each(candidate.measures, entry.measures()):
+        return False
+    kinds = profile.kinds & entry.union("kinds") | signature.generic_kinds(candidate.topics & frozenset(event.topics))
+    products = not candidate.products.isdisjoint(event.products)
+    anchors = products + sum(not a.isdisjoint(b) for a, b in (
+        (candidate.targets, event.targets), (candidate.rates, event.rates),
+        (profile.statutes, entry.union("statutes"))))
+    if not candidate.dated or event.published_at is None:
+        anchors -= 1             # first seen is only a bound on when it was published
+    same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
+                  and profile.direction is not None and profile.direction == entry.direction)
+    return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
+                           close=apart is not None and apart <= 1.0, same_scope=same_scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +246,13 @@ def shares_specifics(candidate: Probe, entry: Entry) -> bool:
 
 
 def days_apart(candidate: Probe, entry: Entry) -> float | None:
-    """Days between the two publication times; None (any age) when a news source gave no date."""
-    if not candidate.dated or entry.event.published_at is None:
-        if not candidate.official and entry.event.authority != "official":
-            return None
+    """Days between the two items' times: publication, or when first seen for an undated item (two
+    undated items are as far apart as when they were first seen). None (any age) for an undated
+    news report against a dated news event: its publication time is not known."""
+    event = entry.event
+    if candidate.dated != (event.published_at is not None) and not candidate.official \
+            and event.authority != "official":
+        return None
     return abs(candidate.when - entry.when) / DAY_MICROSECONDS
 
 
@@ -249,6 +286,8 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "actors"
     if _disjoint(candidate.targets, event.targets):
         return "targets"
+    if _disjoint(profile.statutes, entry.union("statutes")):
+        return "statutes"
     if _dates_differ(candidate.event, event):
         return "effective dates"
     if not compatible_products(profile.products, entry.union("products")):
@@ -259,7 +298,9 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "directions"
     if profile.effect != entry.effect and (apart is None or apart >= 1.0):
         return "stages"
-    if _two_documents(candidate, profile, entry):
+    if profile.plan != entry.profiles[0].plan:
+        return "plan and decision"
+    if _two_documents(candidate, profile, entry, apart):
         return "two official documents"
     return None
 
@@ -268,14 +309,17 @@ def _dates_differ(a: Event, b: Event) -> bool:
     return bool(a.effective_on and b.effective_on and a.effective_on != b.effective_on)
 
 
-def _two_documents(candidate: Probe, profile: Profile, entry: Entry) -> bool:
-    """Two official items with no key in common are two documents: from one publisher always; from
-    two publishers unless the titles are the same (a proclamation on the White House site and in
-    the Federal Register), since a CBP bulletin implementing a proclamation is a document too."""
+def _two_documents(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
+    """Two official items with no key in common are two documents: from one publisher unless their
+    titles are identical and they appeared on one day (one notice on two listing pages); from two publishers unless the titles are the same or nearly (a
+    proclamation on the White House site and in the Federal Register), since a CBP bulletin
+    implementing a proclamation is a document too."""
     event = entry.event
     if not candidate.official or event.authority != "official" or not candidate.keys.isdisjoint(event.keys):
         return False
-    return same_body(candidate.event, event) or entry.similarity(profile.norm) < SAME_DOCUMENT
+    if same_body(candidate.event, event):
+        return not profile.norm or apart is None or apart >= 1.0 or all(p.norm != profile.norm for p in entry.profiles)
+    return entry.similarity(profile.norm) < SAME_DOCUMENT
 
 
 def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> float:

@@ -1,15 +1,17 @@
 """The vocabulary the rules and extractors read: countries and products, in English and Chinese.
 
 Countries are ISO alpha-2 codes (and EU) with the names, leaders, ministries and companies that
-stand for them; products are canonical names with their English phrases and a Chinese regex, and
-UMBRELLAS says which cover others. Also here: the cues around a country mention that make it an
+stand for them; products (canonical names with English phrases and a Chinese regex, and the umbrellas that cover
+others), kinds of measure and statutes are the bilingual vocabulary of `terms.toml`, read once here. Also here: the cues around a country mention that make it an
 actor, a target or context, dotted abbreviations rewritten before matching, and the product a
-Federal Register trade-remedy title names. Pure data, no I/O; the rules themselves are in `lexicon`.
+Federal Register trade-remedy title names. Pure data (one file read at import); the rules are in `lexicon`.
 """
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 I = re.IGNORECASE
 
@@ -95,6 +97,8 @@ TARGET_CUES = re.compile(r"(?:\b(?:on|against|to|from|at|targeting|toward|toward
                          r"(?:[\w$.,-]+\s+){0,3})$", I)
 CONTEXT_CUES = re.compile(r"(?:\b(?:over|amid|after|despite|as|while|ahead of|in response to|before|"
                           r"following|like|than|by)\s+(?:[\w'’-]+\s+){0,2})$", I)
+# A mention that names who reports, not who acts: "Japanese report claims …", "US media say …".
+REPORTER_AFTER = re.compile(r"^(?:'s)?\s*(?:report|reports|media|press|newspapers?|outlets?|daily|sources?)\b", I)
 COORDINATION = re.compile(r"^\s*(?:and|&|,|-|–|—|/)\s*$", I)
 TARGET_CUES_ZH = re.compile(r"(?:对|向|自|针对|原产于|输往|对于|从|输|进口|出口)[^，。；：:\s]{0,6}$")
 COORDINATION_ZH = re.compile(r"^(?:、|和|与|及|同|)$")
@@ -104,70 +108,43 @@ PASSIVE_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:is |are |was |were
                            r"(?!\s+back)", I)
 OWNER_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:entity list|blacklist|tariffs?|duties|export controls?|"
                          r"trade blacklist|control list)\b", I)
-GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?:imports?|goods|products|companies|firms|"
+GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?P<goods>imports?|goods|products|companies|firms|"
                          r"entities|vehicles|evs|cars|ships|vessels|items|affiliates|subsidiaries)\b", I)
+# A verb between a mention and the goods after it: the goods are another's ("China adds Japanese firms").
+VERB_BETWEEN = re.compile(r"\b(?:impos|slap|levie|rais|hik|add|ban|bar|restrict|curb|set|announc|unveil|expand|"
+                          r"tighten|extend|cut|lower|suspend|lift|eas|grant|approv|revok|put|place|target|hit|"
+                          r"sanction|block|halt|limit|end|drop|remov|exempt|approv)\w*", I)
+# Government bodies in Chinese titles: the body acts ("…认定欧盟补贴… 商务部公告…").
+ZH_AGENCY = re.compile(r"商务部|海关总署|国务院|税则委员会|税委会|财政部|国务院关税税则委员会")
 
 
-# --- Products and sectors: canonical name, English phrases (as for countries), Chinese regex. ---
-PRODUCTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("steel", ("steel",), r"钢铁|钢材|钢"),
-    ("aluminium", ("aluminium", "aluminum"), r"铝"),
-    ("copper", ("copper",), r"铜"),
-    ("rare earths", ("rare earth", "rare earths"), r"稀土"),
-    ("gallium", ("gallium",), r"镓"),
-    ("germanium", ("germanium",), r"锗"),
-    ("antimony", ("antimony",), r"锑"),
-    ("graphite", ("graphite",), r"石墨"),
-    ("tungsten", ("tungsten",), r"钨"),
-    ("tellurium", ("tellurium",), r"碲"),
-    ("bismuth", ("bismuth",), r"铋"),
-    ("molybdenum", ("molybdenum",), r"钼"),
-    ("indium", ("indium",), r"铟"),
-    ("lithium", ("lithium",), r"锂"),
-    ("superhard materials", ("superhard material", "superhard materials"), r"超硬材料"),
-    ("critical minerals", ("critical mineral", "critical minerals", "minerals", "key material",
-                           "key materials", "key battery material", "high tech materials"), r"关键矿产|矿产"),
-    ("semiconductors", ("semiconductor", "semiconductors", "chip", "chips", "microchip", "microchips",
-                        "chipmaking", "chip making", "chipmakers", "advanced computing", "gpu", "gpus",
-                        "integrated circuit", "integrated circuits"), r"半导体|芯片|先进计算|集成电路"),
-    ("electric vehicles", ("electric vehicle", "electric vehicles", "electric car", "electric cars",
-                           "=EV", "=EVs", "=BEV", "=BEVs"), r"电动汽车|新能源汽车|电动车"),
-    ("autos", ("auto", "autos", "cars", "automobile", "automobiles", "auto parts", "automotive"), r"汽车"),
-    ("batteries", ("battery", "batteries"), r"电池"),
-    ("soybeans", ("soybean", "soybeans", "soy"), r"大豆"),
-    ("agricultural products", ("agricultural", "agriculture", "farm goods", "farm products"), r"农产品"),
-    ("brandy", ("brandy", "cognac"), r"白兰地"),
-    ("pork", ("pork",), r"猪肉"),
-    ("beef", ("beef",), r"牛肉"),
-    ("dairy", ("dairy",), r"乳制品"),
-    ("wine", ("wine", "wines"), r"葡萄酒"),
-    ("whiskey", ("whiskey", "whisky", "bourbon"), r"威士忌"),
-    ("seafood", ("seafood",), r"水产品|海产品"),
-    ("solar", ("solar", "photovoltaic"), r"光伏|太阳能"),
-    ("lumber", ("lumber", "timber", "softwood", "plywood"), r"木材|胶合板"),
-    ("pharmaceuticals", ("pharmaceutical", "pharmaceuticals", "pharma", "drugs", "medicines"), r"药品|医药"),
-    ("aircraft", ("aircraft", "planes", "boeing", "airbus"), r"飞机|航空器"),
-    ("drones", ("drone", "drones", "unmanned aircraft"), r"无人机"),
-    ("oil", ("oil", "crude", "petroleum"), r"原油|石油"),
-    ("coal", ("coal",), r"煤炭"),
-    ("natural gas", ("=LNG", "natural gas"), r"天然气"),
-    ("textiles", ("textile", "textiles", "apparel", "garment", "garments"), r"纺织|服装"),
-    ("furniture", ("furniture",), r"家具"),
-    ("trucks", ("truck", "trucks"), r"卡车"),
-    ("smartphones", ("smartphone", "smartphones", "iphone", "iphones"), r"手机"),
-    ("ships", ("ship", "ships", "vessel", "vessels", "shipbuilding"), r"船舶|船只"),
-    ("machinery", ("machinery", "machine tool", "machine tools"), r"机械|机床"),
-)
+# --- The bilingual vocabulary (terms.toml): products, kinds of measure and statutes. -------------
+@dataclass(frozen=True)
+class Term:
+    """One id of the bilingual vocabulary with its English and Chinese patterns."""
+
+    id: str
+    en: str                      # a regular expression (kinds, statutes), case-insensitive
+    zh: str                      # a regular expression on simplified Chinese
+    topic: str = ""              # kinds: the topic the kind belongs to
+    specific: bool = True        # kinds: False for the generic nouns every report of a topic names
+
+
+def _load_terms() -> dict:
+    with open(Path(__file__).with_name("terms.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+TERMS = _load_terms()
+# Products and sectors: canonical name, English phrases (as for countries), Chinese regex.
+PRODUCTS: tuple[tuple[str, tuple[str, ...], str], ...] = tuple(
+    (name, tuple(entry["en"]), entry["zh"]) for name, entry in TERMS["product"].items())
 # Products that cover others: two titles naming "minerals" and "gallium" name compatible goods.
 UMBRELLAS: dict[str, frozenset[str]] = {
-    "critical minerals": frozenset({"rare earths", "gallium", "germanium", "antimony", "graphite", "tungsten",
-                                    "tellurium", "bismuth", "molybdenum", "indium", "lithium", "copper",
-                                    "superhard materials"}),
-    "agricultural products": frozenset({"soybeans", "pork", "beef", "dairy", "wine", "whiskey", "brandy",
-                                        "seafood"}),
-    "autos": frozenset({"electric vehicles", "trucks", "batteries"}),
-    "electric vehicles": frozenset({"batteries"}),
-}
+    name: frozenset(entry["covers"]) for name, entry in TERMS["product"].items() if entry.get("covers")}
+KINDS: tuple[Term, ...] = tuple(Term(name, e["en"], e["zh"], e["topic"], e.get("specific", True))
+                                for name, e in TERMS["kind"].items())
+STATUTES: tuple[Term, ...] = tuple(Term(name, e["en"], e["zh"]) for name, e in TERMS["statute"].items())
 
 # Federal Register trade-remedy titles name their product: "Certain Steel Nails From the Republic of …".
 FR_PRODUCT = re.compile(r"^(?:certain\s+)?(?P<product>[^:;]{3,80}?)\s+from\s+(?:the\s+)?[A-Z][^:;]{2,80}:", I)

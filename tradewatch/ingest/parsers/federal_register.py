@@ -5,7 +5,8 @@ The key and doc_number are the `document_number` (corrections have their own, `C
 time, fixed all year so the result never depends on the machine's zone database; in summer that is
 01:00 EDT, still the same New York day). The fields alerts and dedupe use go to `extra`. An HTML
 answer (the WAF's "Federal Register :: Request Access" page) or anything but a JSON object with a
-`results` list is a ParseError; `results: []` is an EmptyParseError.
+`results` list is a ParseError; `results: []` is an EmptyParseError. `classification_metadata`
+adds the CFR parts, topics and significance that classification reads.
 """
 from __future__ import annotations
 
@@ -95,4 +96,20 @@ def _extra(doc: dict[str, Any], number: str) -> dict[str, Any]:
     extra["is_correction"] = bool(correction or doc.get("correction_of"))
     if correction and not extra["correction_of"]:
         extra["correction_of"] = correction.group(1)
+    extra.update(classification_metadata(doc))
     return extra
+
+
+def classification_metadata(doc: dict[str, Any]) -> dict[str, Any]:
+    """What classification reads beyond the title (asked for with fields[]=): the CFR parts a
+    document amends as "15 CFR 744", its subject topics, and whether it is significant. Anything
+    malformed is left out, never raised."""
+    references = doc.get("cfr_references")
+    cfr = [f"{ref['title']} CFR {ref['part']}" for ref in references if isinstance(ref, dict)
+           and isinstance(ref.get("title"), (int, str)) and isinstance(ref.get("part"), (int, str))
+           and str(ref["title"]).strip() and str(ref["part"]).strip()] if isinstance(references, list) else []
+    topics = doc.get("topics")
+    significant = doc.get("significant")
+    return {"cfr_references": cfr[:50],
+            "topics": [t for t in topics if isinstance(t, str)][:50] if isinstance(topics, list) else [],
+            "significant": significant if isinstance(significant, bool) else None}
