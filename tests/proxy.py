@@ -7,6 +7,7 @@ targets only, and records each one, so a test can see which traffic went through
 from __future__ import annotations
 
 import http.client
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -53,6 +54,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     seen: list[tuple[str, str]]
     lock: threading.Lock
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):     # a client gone (the bot stopping) is fine
+            super().handle_error(request, client_address)
 
 
 class ForwardProxy:
