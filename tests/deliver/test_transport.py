@@ -62,3 +62,11 @@ async def test_an_html_page_instead_of_json_is_one_network_error_line(fake, capl
     assert "HTTP 502 with text/html" in caught.value.message and "TELEGRAM_API_URL" in caught.value.message
     assert "xxxx" not in caught.value.message and "xxxx" not in caplog.text
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_polling_answers_that_are_not_json_are_one_network_error_line_too(fake):
+    fake.answer_raw_next("getUpdates", "<html><body>502 Bad Gateway</body></html>", status=502)
+    async with telegram.Bot(fake.token, base_url=fake.base_url, get_updates_request=PollingRequest()) as bot:
+        with pytest.raises(telegram.error.NetworkError, match="HTTP 502 with HTML") as caught:
+            await bounded(bot.get_updates(timeout=0))
+    assert "<html>" not in caught.value.message

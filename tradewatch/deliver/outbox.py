@@ -160,12 +160,14 @@ class Deliverer:
                 if (d.event_id, chat_key(d.chat_id)) not in self._inflight]
 
     async def _retry_round(self, pending: list[Delivery]) -> int:
-        """One delivery first, alone (the probe: the least tried, then the oldest, so one chat that
-        keeps failing never holds up the others); the rest once it went out."""
+        """One delivery first, alone (the probe: the oldest of the chat whose delivery was tried least,
+        so one chat that keeps failing never holds up the others, and a chat's alerts keep their
+        order); the rest once it went out."""
         round_no = self._retry.rounds + 1
         if pending:
             log.warning("retrying %d pending deliveries (round %d)", len(pending), round_no)
-            probe = min(pending, key=lambda d: d.attempts)
+            chat = chat_key(min(pending, key=lambda d: d.attempts).chat_id)
+            probe = next(d for d in pending if chat_key(d.chat_id) == chat)       # pending: oldest first
             rest = [d for d in pending if d is not probe]
             await self._drain([probe], {})
             after = self._store.deliveries.get(probe.event_id, probe.chat_id)
