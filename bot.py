@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -85,16 +86,20 @@ def build_application(services):
     import handlers
     from tradewatch import jobs
     from tradewatch.deliver.outbox import Deliverer
-    from tradewatch.deliver.transport import FanoutRequest
+    from tradewatch.deliver.transport import FanoutRequest, PollingRequest
 
     settings = services.settings
     api = settings.telegram_api_url
+    proxy = settings.telegram_proxy or None     # None: HTTPS_PROXY / HTTP_PROXY from the environment
+    requests = (FanoutRequest(proxy=proxy),     # aiohttp transport: fan-out at up to 1,000 msgs/s
+                PollingRequest(connection_pool_size=1, proxy=proxy))
     defaults = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
     app = (Application.builder().token(settings.telegram_bot_token)
            .base_url(f"{api}/bot").base_file_url(f"{api}/file/bot")
            .defaults(defaults).concurrent_updates(False)
-           .request(FanoutRequest())           # aiohttp transport: fan-out at up to 1,000 msgs/s
+           .request(requests[0]).get_updates_request(requests[1])
            .post_init(_post_init).post_shutdown(_post_shutdown).build())
+    app.bot_data["requests"] = requests
     app.bot_data["services"] = services
     app.bot_data["deliverer"] = Deliverer(app.bot, services)
     app.bot_data["jobs"] = jobs
@@ -107,18 +112,31 @@ async def _post_init(app) -> None:
 
     services = app.bot_data["services"]
     services.bot_username = app.bot.username or ""
-    await app.bot.set_my_commands(COMMANDS)
+    await set_command_menu(app.bot, COMMANDS)
     deliverer = app.bot_data["deliverer"]
     problem = await deliverer.check_channel()
     if problem:
         log.error("channel: %s", problem)
         print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
     tell = deliverer.tell_admins if services.settings.admin_ids else None
-    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell)
+    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell, deliverer.retry_pending)
     enabled = sum(s.enabled for s in services.sources)
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
+
+
+async def set_command_menu(bot, commands) -> bool:
+    """setMyCommands. The menu is a nicety: when Telegram refuses it (any error), say so in one
+    line and go on; the commands work without it."""
+    from tradewatch.deliver.sender import describe
+
+    try:
+        await bot.set_my_commands(commands)
+    except Exception as exc:    # noqa: BLE001 (never a reason not to start)
+        log.warning("command menu not set (setMyCommands: %s); the commands still work", describe(exc))
+        return False
+    return True
 
 
 async def _post_shutdown(app) -> None:
@@ -134,16 +152,26 @@ def cmd_run(settings: Settings) -> int:
 
 
 def _run_telegram(services) -> int:
+    """Run until a signal: exit 130 after SIGINT (Ctrl-C), 0 after SIGTERM (a supervisor's stop)."""
     from telegram.error import InvalidToken, NetworkError
 
     app = build_application(services)
     print(f"TradeWatch: connecting to the Telegram Bot API at {services.settings.telegram_api_url} "
           "(retried until it answers; LOG_LEVEL=DEBUG shows each try)", file=sys.stderr, flush=True)
+    loop, stopped_by = asyncio.new_event_loop(), []
+    asyncio.set_event_loop(loop)
+
+    def stop(signum: int) -> None:      # what PTB's own stop signals do, remembering which one
+        stopped_by.append(signum)
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop, signum)
     try:
         # bootstrap_retries=-1: while Telegram cannot be reached at start-up, keep trying (with
         # backoff) instead of exiting; a rejected token still stops at once.
         app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
-                        drop_pending_updates=False, close_loop=False)
+                        drop_pending_updates=False, close_loop=False, stop_signals=None)
     except InvalidToken:
         print("TradeWatch: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check the token "
               "from @BotFather and TELEGRAM_API_URL.", file=sys.stderr)
@@ -154,7 +182,10 @@ def _run_telegram(services) -> int:
               f"{exc}", file=sys.stderr)
         services.store.close()
         return 1
-    return 0
+    finally:        # PTB leaves the transports open when start-up failed (a rejected token)
+        loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in app.bot_data["requests"])))
+        loop.close()
+    return 130 if signal.SIGINT in stopped_by else 0
 
 
 def cmd_once(settings: Settings, as_json: bool) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from handlers import admin, browse, membership, search, settings, start, subscription, views
-from handlers.common import Context
+from handlers.common import Context, was_answered
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,11 @@ def register(app: Application) -> None:
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Log first; then tell the user briefly, if there is a user to tell."""
+    """Log first; then tell the user briefly, if there is a user to tell and their reply really
+    failed (not when it went out and something after it broke, nor when Telegram cannot be reached:
+    that message would not arrive either)."""
     log.error("error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update):
+    if not isinstance(update, Update) or was_answered(update) or _unreachable(context.error):
         return
     try:
         if update.callback_query is not None:
@@ -65,3 +67,8 @@ async def on_error(update: object, context: Context) -> None:
             await update.effective_message.reply_text(views.SOMETHING_WRONG)
     except TelegramError as exc:
         log.warning("could not tell the user about the error: %s", exc)
+
+
+def _unreachable(error: object) -> bool:
+    """Telegram cannot be reached (or asks us to wait): telling the user would fail the same way."""
+    return isinstance(error, (NetworkError, RetryAfter)) and not isinstance(error, BadRequest)

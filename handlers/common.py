@@ -3,20 +3,27 @@
 Group rules live here: in groups and supergroups only administrators (or the group itself posting
 anonymously) may change the subscription, its settings or mute it; admin-only commands check the
 user id against ADMIN_IDS. Replies use the Application's defaults (HTML, no link previews).
+`reply` and `answer` remember that the update got its answer (`was_answered`), so the error
+handler never tells a user "something went wrong" after their reply went out.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any, Sequence
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from tradewatch.models import Subscriber
 from tradewatch.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
+# The update whose reply went out last, in this task: PTB runs a handler and then the error handler
+# for its update in one task, so the error handler reads what the handler set.
+ANSWERED: ContextVar[int | None] = ContextVar("tradewatch_answered_update", default=None)
 
 
 def services_of(context: Context) -> Services:
@@ -30,7 +37,30 @@ def deliverer_of(context: Context) -> Any:
 async def reply(update: Update, texts: str | Sequence[str], **options: Any) -> None:
     """Answer in the chat the update came from, one message per text."""
     for text in [texts] if isinstance(texts, str) else texts:
-        await update.effective_message.reply_text(text, **options)
+        await _answering(update, update.effective_message.reply_text(text, **options))
+
+
+async def answer(update: Update, text: str | None = None, **options: Any) -> None:
+    """Answer the update's button press (the little notice or alert a user sees)."""
+    await _answering(update, update.callback_query.answer(text, **options))
+
+
+async def _answering(update: Update, call: Any) -> None:
+    """Await a reply call; the update counts as answered once Telegram took the reply: the call
+    returned, or raised something other than a Bot API error (Telegram answered, but the library
+    could not read that answer)."""
+    try:
+        await call
+    except TelegramError:
+        raise
+    except Exception:
+        ANSWERED.set(update.update_id)
+        raise
+    ANSWERED.set(update.update_id)
+
+
+def was_answered(update: object) -> bool:
+    return isinstance(update, Update) and ANSWERED.get() == update.update_id
 
 
 def parse_number(args: Sequence[str], default: int, low: int, high: int) -> int | None:

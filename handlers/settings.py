@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from handlers import views
-from handlers.common import Context, may_manage, reply, services_of, subscription
+from handlers.common import Context, answer, may_manage, reply, services_of, subscription
 from tradewatch.models import TOPICS, Subscriber
 
 
@@ -40,17 +40,17 @@ async def settings_button(update: Update, context: Context) -> None:
     query = update.callback_query
     subscriber = subscription(update, context)
     if subscriber is None:
-        await query.answer(views.NOT_SUBSCRIBED, show_alert=True)
+        await answer(update, views.NOT_SUBSCRIBED, show_alert=True)
         return
     if not await may_manage(update, context):
-        await query.answer(views.GROUP_ADMINS_ONLY, show_alert=True)
+        await answer(update, views.GROUP_ADMINS_ONLY, show_alert=True)
         return
     changed, problem = apply_setting(subscriber, query.data)
     if problem:
-        await query.answer(problem, show_alert=True)
+        await answer(update, problem, show_alert=True)
         return
     services_of(context).store.subscribers.put(changed)
-    await query.answer("Saved")
+    await answer(update, "Saved")
     try:
         await query.edit_message_text(views.settings_text(changed), reply_markup=views.settings_keyboard(changed))
     except BadRequest as exc:          # pressed twice quickly: the message already shows this state

@@ -7,7 +7,7 @@ from datetime import timedelta
 from telegram import Update
 
 from handlers import views
-from handlers.common import Context, may_manage, parse_number, reply, services_of, subscribe, subscription
+from handlers.common import Context, answer, may_manage, parse_number, reply, services_of, subscribe, subscription
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
@@ -24,12 +24,12 @@ async def subscribe_button(update: Update, context: Context) -> None:
     query = update.callback_query
     choice = query.data.removeprefix("sub:")
     if choice not in views.SUBSCRIBE_CHOICES:
-        await query.answer("That button is out of date.")
+        await answer(update, "That button is out of date.")
     elif not await may_manage(update, context):
-        await query.answer(views.GROUP_ADMINS_ONLY, show_alert=True)
+        await answer(update, views.GROUP_ADMINS_ONLY, show_alert=True)
     else:
         subscriber = subscribe(update, context, views.SUBSCRIBE_CHOICES[choice])
-        await query.answer("Subscribed")
+        await answer(update, "Subscribed")
         await query.edit_message_text(views.subscribed_text(subscriber))
 
 

@@ -4,7 +4,8 @@ It answers `/bot<TOKEN>/<method>` like Telegram does where TradeWatch depends on
 and multipart parameters; HTTP status equal to `error_code`; dates in seconds; `getUpdates` with
 `offset` and a real long poll; `sendMessage` that checks HTML well-formedness and the 4,096 UTF-16
 unit limit after entity parsing; edits, callback answers, commands, `getChat`/`getChatMember`.
-Tests script it (`fail_next`, `block`, `migrate`, chat admins, the bot's rights in a channel),
+Tests script it (`fail_next`, an outage with `fail_for`, non-JSON or unparseable answers with
+`answer_raw_next`, `block`, `migrate`, chat admins, the bot's rights in a channel),
 inject updates (`send_command`, `press_button`, `chat_member_update`) and inspect what arrived
 (`sent`, `calls`, `times`, `callback_answers`), waiting with `await fake.wait_for(pred, timeout)`.
 Stdlib only (ThreadingHTTPServer in a daemon thread), no pytest imports: benchmarks and the
@@ -182,8 +183,18 @@ class SentMessage:
 class _Failure:
     method: str
     chat_id: str | None
-    error: ApiError
+    error: ApiError | RawAnswer
     times: int
+    until: float | None = None          # time.monotonic() deadline instead of a count
+
+
+@dataclass
+class RawAnswer(Exception):
+    """An answer that is not the Bot API's JSON: a proxy's HTML page, a result PTB cannot parse."""
+
+    status: int
+    body: bytes
+    content_type: str = "text/html"
 
 
 class _Server(ThreadingHTTPServer):
@@ -202,9 +213,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         status, payload = self.server.fake.handle(url.path, url.query, self.headers.get("Content-Type", ""), body)
-        data = json.dumps(payload).encode()
+        raw = isinstance(payload, RawAnswer)
+        data = payload.body if raw else json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", payload.content_type if raw else "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -265,6 +277,7 @@ class FakeBotAPI:
         self._failures: list[_Failure] = []
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._closing = False
+        self.in_flight = self.most_in_flight = 0        # requests being answered now / at most at once
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -368,6 +381,24 @@ class FakeBotAPI:
             self._failures.append(_Failure(method.lower(), None if chat_id is None else str(chat_id),
                                            error, times))
 
+    def fail_for(self, method: str, seconds: float, error_code: int = 502,
+                 description: str = "Bad Gateway", chat_id: int | str | None = None) -> float:
+        """Every call of `method` (for that chat, if given) fails for the next `seconds`: an outage.
+        Returns the time.monotonic() at which it ends."""
+        until = time.monotonic() + seconds
+        with self._cond:
+            self._failures.append(_Failure(method.lower(), None if chat_id is None else str(chat_id),
+                                           ApiError(error_code, description), 0, until))
+        return until
+
+    def answer_raw_next(self, method: str, body: bytes | str, status: int = 200, chat_id: int | str | None = None,
+                        content_type: str = "text/html", times: int = 1) -> None:
+        """The next `times` calls of `method` are answered with these bytes, not the API's JSON:
+        a proxy's error page, or JSON whose result PTB cannot parse (the call itself does nothing)."""
+        raw = RawAnswer(status, body.encode() if isinstance(body, str) else body, content_type)
+        with self._cond:
+            self._failures.append(_Failure(method.lower(), None if chat_id is None else str(chat_id), raw, times))
+
     # ---- injecting updates -----------------------------------------------------------------
     def send_command(self, chat_id: int, text: str, *, user_id: int | None = None,
                      chat_type: str = "private", username: str | None = None,
@@ -469,6 +500,21 @@ class FakeBotAPI:
             self.times[name].append(time.monotonic())
         if api is None:
             return 404, ApiError(404, "Not Found").payload()
+        if name != "getUpdates":
+            self._count_in_flight(+1)
+        try:
+            return self._answer(name, api, query, content_type, body)
+        finally:
+            if name != "getUpdates":
+                self._count_in_flight(-1)
+
+    def _count_in_flight(self, step: int) -> None:
+        with self._cond:
+            self.in_flight += step
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def _answer(self, name: str, api: Callable[[dict], Any], query: str, content_type: str,
+                body: bytes) -> tuple[int, Any]:
         if self.latency and name != "getUpdates":
             time.sleep(self.latency)
         try:
@@ -478,6 +524,8 @@ class FakeBotAPI:
             return 200, {"ok": True, "result": api(params)}
         except ApiError as exc:
             return exc.code, exc.payload()
+        except RawAnswer as raw:
+            return raw.status, raw
         except (KeyError, ValueError, TypeError) as exc:
             return 400, ApiError(400, f"Bad Request: {exc}").payload()
         finally:
@@ -493,11 +541,16 @@ class FakeBotAPI:
 
     def _scripted(self, method: str, params: dict) -> None:
         chat_id = str(params.get("chat_id")) if "chat_id" in params else None
-        for failure in self._failures:
+        for failure in list(self._failures):
             if failure.method == method.lower() and failure.chat_id in (None, chat_id):
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
+                if failure.until is not None:
+                    if time.monotonic() >= failure.until:
+                        self._failures.remove(failure)
+                        continue
+                else:
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        self._failures.remove(failure)
                 raise failure.error
 
     def _changed(self) -> None:

@@ -117,10 +117,10 @@ class Service:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.out, self.err = Output(self.proc.stdout), Output(self.proc.stderr)
 
-    def stop(self, timeout: float = 15) -> int:
-        """SIGINT, as Ctrl-C; the exit code once the process has gone and its output is read."""
+    def stop(self, timeout: float = 15, sig: int = signal.SIGINT) -> int:
+        """SIGINT, as Ctrl-C (or `sig`); the exit code once the process has gone and its output is read."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(sig)
         code = self.proc.wait(timeout=timeout)
         self.out.close()
         self.err.close()
@@ -149,7 +149,8 @@ def running(env: dict[str, str], cwd: Path) -> Iterator[Service]:
 def service_env(tmp_path: Path, fake: FakeBotAPI, sources: list[dict], **more: str) -> dict[str, str]:
     """Only the test's settings count: every TradeWatch setting inherited from outside is dropped."""
     names = {spec.name for spec in SETTINGS}
-    env = {k: v for k, v in os.environ.items() if k not in names and not k.startswith(("TELEGRAM_", "TW_"))}
+    env = {k: v for k, v in os.environ.items() if k not in names and not k.startswith(("TELEGRAM_", "TW_"))
+           and not k.lower().endswith("_proxy")}          # no proxy but the test's own
     env.update(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url, TW_POLL_TIMEOUT="1",
                SOURCES_FILE=str(catalog(tmp_path / "sources.toml", sources)),
                DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="WARNING", HTTP_TIMEOUT="3",
@@ -258,7 +259,7 @@ def test_subscriber_gets_one_alert_edited_when_a_second_outlet_reports_it(tmp_pa
         # Looking back lists the event.
         assert STEEL in command(fake, USER, "/latest", "Latest events").text
         assert STEEL in command(fake, USER, "/tariffs", "Latest tariff events").text
-        assert service.stop() == 0
+        assert service.stop() == 130          # Ctrl-C
 
     output = service.output()
     assert "INFO" in output                 # the log was on, and still never showed the token
@@ -310,7 +311,7 @@ def test_killed_mid_broadcast_resumes_and_sends_no_alert_twice(tmp_path, http_se
     with running(env, cwd) as service:
         wait_fake(fake, lambda: delivered() == len(READERS), 30, "every reader's alert after the restart")
         wait_for_passes(http_server, "/c.rss", 1)
-        assert service.stop() == 0
+        assert service.stop() == 130          # Ctrl-C
     received = Counter(m.chat_id for m in fake.sent() if m.text.startswith(GALLIUM))
     assert set(received) == set(READERS)
     assert [chat for chat, times in received.items() if times > 1] == []
@@ -328,6 +329,7 @@ def test_wrong_token_exits_non_zero_with_a_clear_message(tmp_path, http_server, 
     assert done.returncode != 0
     assert time.monotonic() - started < 20
     assert "TELEGRAM_BOT_TOKEN" in done.stderr and "Traceback" not in done.stderr
+    assert "Unclosed" not in done.stderr                   # the transport was closed
     assert wrong not in done.stdout + done.stderr
     assert fake.sent() == []
 
@@ -345,5 +347,56 @@ def test_channel_without_admin_rights_is_reported_and_subscribers_are_still_serv
         assert EV_BASELINE in command(fake, USER, "/latest", "Latest events").text
         assert "Subscribed" in command(fake, USER, "/subscribe", "Subscribed").text
         assert service.proc.poll() is None
-        assert service.stop() == 0
+        assert service.stop() == 130          # Ctrl-C
     assert fake.sent(CHANNEL) == []
+
+
+# ---- 5: delivery you can trust: retried after an outage, a refused command menu, proxies ------------
+def test_an_alert_held_up_by_a_30_s_outage_arrives_within_a_minute_after_it_with_no_new_news(
+        tmp_path, http_server, fake):
+    serve(http_server, "/a.rss", "wire-a-1.rss")
+    env = service_env(tmp_path, fake, [rss_source("wire-a", "Harbourside Trade Wire", http_server.url("/a.rss"))],
+                      LOG_LEVEL="INFO")
+    with running(env, cwd_without_env(tmp_path)) as service:
+        command(fake, USER, "/subscribe", "Subscribed")
+        wait_until(lambda: http_server.hits("/a.rss") >= 2, 20, "baseline pass")
+        outage_ends = fake.fail_for("sendMessage", 30, error_code=502, description="Bad Gateway")
+        serve(http_server, "/a.rss", "wire-a-2.rss")       # the news; the feed does not change again
+        wait_fake(fake, lambda: fake.calls["sendMessage"] >= 3, 20, "sends failing during the outage")
+        wait_fake(fake, lambda: alerts(fake, USER, STEEL), 30 + 70, "the alert after the outage")
+        [alert] = alerts(fake, USER, STEEL)
+        late = alert.at - outage_ends
+        print(f"alert {late:.1f} s after the 30 s outage ended")
+        assert 0 <= late < 60
+        assert len(fake.sent(USER)) == 2                   # the subscribe reply and the alert, once
+        service.err.wait_for("retrying")
+        assert service.stop(sig=signal.SIGTERM) == 0       # a supervisor's stop
+    assert "Traceback" not in service.output()
+
+
+@pytest.mark.parametrize("code", [500, 404, 429])
+def test_a_refused_command_menu_is_one_line_and_the_bot_runs(tmp_path, http_server, fake, code):
+    fake.fail_next("setMyCommands", error_code=code, retry_after=5 if code == 429 else None)
+    serve(http_server, "/a.rss", "wire-a-1.rss")
+    env = service_env(tmp_path, fake, [rss_source("wire-a", "Harbourside Trade Wire", http_server.url("/a.rss"))])
+    with running(env, cwd_without_env(tmp_path)) as service:
+        line = service.err.wait_for("command menu not set")
+        assert "the commands still work" in line
+        assert "watches" in command(fake, USER, "/start", "TradeWatch").text
+        assert service.proc.poll() is None
+        assert service.stop() == 130
+    output = service.output()
+    assert "Traceback" not in output and "TELEGRAM_BOT_TOKEN" not in output and "cannot reach" not in output
+
+
+def test_telegram_proxy_carries_the_bots_traffic(tmp_path, http_server, fake):
+    from tests.proxy import ForwardProxy
+
+    serve(http_server, "/a.rss", "wire-a-1.rss")
+    with ForwardProxy() as proxy:
+        env = service_env(tmp_path, fake, [rss_source("wire-a", "Harbourside Trade Wire", http_server.url("/a.rss"))],
+                          TELEGRAM_PROXY=proxy.url)
+        with running(env, cwd_without_env(tmp_path)) as service:
+            assert "Subscribed" in command(fake, USER, "/subscribe", "Subscribed").text
+            assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= proxy.methods()
+            assert service.stop() == 130

@@ -281,3 +281,49 @@ async def test_errors_are_logged_and_the_user_told(fake, services, app, caplog):
     [again] = await ask(fake, 7, "/help")          # and the bot keeps serving
     assert "/latest" in again.text
 
+
+
+# ---- the error handler tells the user only when their reply really failed -----------------------------
+async def error_logged(fake, caplog, times: int = 1) -> None:
+    await fake.wait_for(lambda: caplog.text.count("error while handling an update") >= times, what="the error handler")
+
+
+async def test_no_sorry_when_the_reply_went_out_but_its_answer_could_not_be_read(app, fake, caplog):
+    from handlers.views import SOMETHING_WRONG
+    fake.answer_raw_next("sendMessage", '{"ok": true, "result": {"message_id": 1}}', chat_id=11,
+                         content_type="application/json")
+    fake.send_command(11, "/help")
+    await error_logged(fake, caplog)
+    assert "KeyError" in caplog.text
+    [reply] = await ask(fake, 11, "/latest")              # the bot still answers, and said nothing else
+    assert SOMETHING_WRONG not in reply.text and all(SOMETHING_WRONG not in m.text for m in fake.sent(11))
+
+
+async def test_sorry_when_the_reply_really_failed(app, fake, caplog):
+    from handlers.views import SOMETHING_WRONG
+    fake.fail_next("sendMessage", 11, 400, description="Bad Request: message is too long")
+    before = len(fake.sent(11))
+    fake.send_command(11, "/help")
+    await fake.wait_for(lambda: len(fake.sent(11)) > before, what="the apology")
+    assert fake.sent(11)[-1].text == SOMETHING_WRONG
+
+
+async def test_no_sorry_into_an_outage_and_no_html_in_the_log(app, fake, caplog):
+    fake.answer_raw_next("sendMessage", "<html><body>502 Bad Gateway</body></html>", status=502, chat_id=11)
+    calls = fake.calls["sendMessage"]
+    fake.send_command(11, "/help")
+    await error_logged(fake, caplog)
+    await ask(fake, 11, "/latest")
+    assert fake.calls["sendMessage"] == calls + 2          # the failed reply and /latest's: no apology tried
+    assert "HTTP 502 with text/html" in caplog.text
+    assert "<html>" not in caplog.text and "Can not load invalid JSON" not in caplog.text
+
+
+async def test_a_failing_button_answer_is_not_answered_twice(app, fake, caplog):
+    [menu] = await ask(fake, 11, "/start")
+    fake.answer_raw_next("editMessageText", '{"ok": true, "result": {"message_id": 1}}', chat_id=11,
+                         content_type="application/json")
+    answers = len(fake.callback_answers)
+    fake.press_button(11, menu.message_id, "sub:all")
+    await error_logged(fake, caplog)
+    assert [a.get("text") for a in fake.callback_answers[answers:]] == ["Subscribed"]

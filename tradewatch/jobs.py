@@ -24,7 +24,7 @@ Notify = Callable[[list[Event], list[Event]], Awaitable[None]]
 Report = Callable[[str], None]
 HOUSEKEEPING_EVERY = timedelta(hours=6)
 NOTICE_EVERY = timedelta(minutes=1)
-UNNOTIFIED_LOOKBACK = timedelta(days=2)
+RETRY_TICK = timedelta(seconds=5)          # the retry job looks this often; rounds follow deliver/retry.py
 
 
 class Watch:
@@ -59,12 +59,21 @@ class Watch:
                 self.pipeline.index.update(marked)
 
     async def resume_unnotified(self) -> int:
-        """After a crash between storing events and handing them off, hand them off now."""
-        since = self.services.clock() - UNNOTIFIED_LOOKBACK
-        pending = [e for e in self.services.store.events.since(since) if e.alert and not e.notified]
+        """After a crash between storing events and handing them off, hand them off now, however
+        old; except those first seen longer ago than TW_EDIT_HOURS, which are no longer news: they
+        are skipped (logged, and marked notified so they are not considered again)."""
+        now, events = self.services.clock(), self.services.store.events
+        stale = now - timedelta(hours=self.services.settings.tw_edit_hours)
+        unnotified = sorted((e for e in events.all() if e.alert and not e.notified), key=lambda e: e.first_seen_at)
+        old = [e for e in unnotified if e.first_seen_at < stale]
+        pending = [e for e in unnotified if e.first_seen_at >= stale]
+        for event in old:
+            log.warning("event %s (%s), first seen %s, was never handed off: older than TW_EDIT_HOURS, "
+                        "skipped (not alerted)", event.id, event.title[:80], _hhmm(event.first_seen_at))
+            events.update(replace(event, notified=True))
         if pending:
             log.info("handing off %d events stored but not yet notified", len(pending))
-            await self.hand_off(sorted(pending, key=lambda e: e.first_seen_at), [])
+            await self.hand_off(pending, [])
         return len(pending)
 
     def _report_health(self, result: PassResult, failures_before: int) -> None:
@@ -132,9 +141,11 @@ class Notices:
 
 
 def schedule_all(job_queue, services: Services, notify: Notify,
-                 tell_admins: Callable[[str], Awaitable[object]] | None = None) -> Watch:
+                 tell_admins: Callable[[str], Awaitable[object]] | None = None,
+                 retry: Callable[[], Awaitable[object]] | None = None) -> Watch:
     """One repeating JobQueue job per enabled source, plus housekeeping and a start-up resume.
-    With `tell_admins`, source failures and recoveries also reach the admins, batched each minute."""
+    With `tell_admins`, source failures and recoveries also reach the admins, batched each minute.
+    With `retry` (the outbox's retry tick), pending deliveries are retried without new news."""
     notices = Notices(tell_admins) if tell_admins else None
     watch = Watch(services, notify, notices.add if notices else None)
     if notices:
@@ -165,4 +176,10 @@ def schedule_all(job_queue, services: Services, notify: Notify,
     every = heartbeat_every(services)
     job_queue.run_repeating(beat, interval=every, first=every, name="heartbeat")
     job_queue.run_once(resume, when=0, name="resume-unnotified")
+    if retry:
+        async def retry_pending(_context) -> None:
+            await retry()
+
+        job_queue.run_repeating(retry_pending, interval=RETRY_TICK, first=RETRY_TICK, name="retry-deliveries",
+                                job_kwargs={"max_instances": 2, "coalesce": True})   # a round can outlast a tick
     return watch

@@ -38,6 +38,7 @@ class Spec:
 SETTINGS: tuple[Spec, ...] = (
     Spec("TELEGRAM_BOT_TOKEN", "", "Bot token from @BotFather. Empty = console mode (alerts printed to the terminal)."),
     Spec("TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server root; the bot calls {URL}/bot{TOKEN}/{method}."),
+    Spec("TELEGRAM_PROXY", "", "Proxy for Bot API traffic (http://host:port); empty = HTTPS_PROXY/HTTP_PROXY from the environment, if set."),
     Spec("TELEGRAM_CHANNEL", "", "Channel to broadcast every event to: @name or -100… id. Empty = no channel."),
     Spec("ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to use /stats and /broadcast; they are also told when a source fails or recovers."),
     Spec("SOURCES_FILE", "sources.toml", "The sources catalog to use."),
@@ -64,6 +65,7 @@ OUR_PREFIXES = ("TELEGRAM_", "TW_")      # environment keys that can only be mea
 class Settings:
     telegram_bot_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_proxy: str = ""
     telegram_channel: str = ""
     admin_ids: frozenset[int] = frozenset()
     sources_file: Path = Path("sources.toml")
@@ -149,6 +151,7 @@ def _token(raw: str) -> str:
 CONVERTERS: Mapping[str, Callable[[str], object]] = {
     "TELEGRAM_BOT_TOKEN": _token,
     "TELEGRAM_API_URL": _url,
+    "TELEGRAM_PROXY": lambda raw: raw and _url(raw),
     "TELEGRAM_CHANNEL": _channel,
     "ADMIN_IDS": _admin_ids,
     "SOURCES_FILE": Path,

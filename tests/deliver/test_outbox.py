@@ -168,7 +168,7 @@ async def test_blocked_user_is_deactivated(fake, bot, services):
     await bounded(deliverer(bot, services).notify([make_event()], []))
     assert len(fake.sent(11)) == 1
     gone = services.store.subscribers.get(12)
-    assert not gone.active and "blocked" in gone.deactivated_reason
+    assert not gone.active and gone.deactivated_reason == "Forbidden: bot was blocked by the user"   # said once
     assert services.store.deliveries.get("ev1", 12).status == "failed"
 
 
@@ -341,13 +341,33 @@ async def test_overall_rate_is_paced_and_never_exceeded_at_the_server(fake, serv
 
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_retry_after_pauses_every_chat_and_resumes_paced(fake, bot, services):
+    """Checked where the pause acts, the overall pacer's turns (when a send may go on the wire),
+    not by arrival times at the fake: sends already on the wire when the 429 came back may land
+    during the pause, and on a busy machine they did (the old form of this test was flaky)."""
     subscribe(services, fake, *range(300, 320))
     fake.fail_next("sendMessage", 300, 429, retry_after=1)
-    await bounded(deliverer(bot, services, rate_overall=30).notify([make_event()], []))
-    first, *rest = sorted(fake.times["sendMessage"])
-    assert len(rest) == 20 and len(fake.sent()) == 20                # chat 300 retried once
-    assert rest[0] - first >= 1.0                                    # nobody sent during the pause
-    assert sum(1 for t in rest if t - rest[0] < 0.1) <= 4             # no burst when it ends
+    d = deliverer(bot, services, rate_overall=30)
+    limits, loop = d._sender._limits, asyncio.get_running_loop()
+    turns, pauses = [], []
+    wait_overall, pause = limits.wait_overall, limits.pause
+
+    async def turn():
+        await wait_overall()
+        turns.append(loop.time())
+
+    async def paused(seconds, sleep):
+        pauses.append(loop.time())
+        await pause(seconds, sleep)
+
+    limits.wait_overall, limits.pause = turn, paused
+    await bounded(d.notify([make_event()], []))
+    assert len(fake.sent()) == 20 and fake.calls["sendMessage"] == 21     # chat 300 retried once
+    [start] = pauses
+    during = [t for t in turns if start < t < start + 1.0]
+    assert len(during) <= 1          # at most a turn given in the same loop pass as the 429 arrived
+    after = [t for t in turns if t >= start + 1.0]
+    assert len(turns) == 21 and after                                     # one turn per request
+    assert sum(1 for t in after if t - after[0] < 0.1) <= 4              # no burst when it ends
 
 
 async def test_private_chat_gets_at_most_one_message_per_second(fake, bot, services):
@@ -364,7 +384,7 @@ async def test_sliding_window_never_exceeds_its_limit():
     for _ in range(12):
         await bounded(window.acquire())
         stamps.append(loop.time())
-    assert stamps[4] - stamps[0] < 0.05                       # a burst up to the limit
+    assert stamps[4] - stamps[0] < 0.15                       # a burst up to the limit (a window is 0.2)
     assert all(b - a >= 0.2 for a, b in zip(stamps, stamps[5:]))
     assert (SlidingWindow.per(0.5, 1).limit, SlidingWindow.per(0.5, 1).period) == (1, 2)
 
@@ -400,7 +420,7 @@ async def test_pacer_spaces_releases_in_order():
     await bounded(asyncio.gather(*(one(n) for n in range(8))))
     assert order == list(range(8))
     assert all(b - a >= 0.02 - 0.001 for a, b in zip(stamps, stamps[1:]))
-    assert stamps[-1] - stamps[0] < 0.2 + 0.1
+    assert stamps[-1] - stamps[0] < 0.14 + 0.5               # not held back (generous: busy machines)
 
 
 async def yield_a_few(times: int = 5) -> None:
@@ -440,7 +460,7 @@ async def test_pacer_hold_stops_releases_and_resumes_without_a_burst():
     for waiter in waiters:
         await bounded(waiter)
         stamps.append(loop.time() - resumed)
-    assert stamps[0] < 0.03 and stamps[1] >= 0.045 and stamps[2] >= 0.095
+    assert stamps[0] < 0.045 + 0.2 and stamps[1] >= 0.045 and stamps[2] >= 0.095   # first at once (bounded generously)
 
 
 async def test_a_cancelled_waiter_gives_its_turn_to_the_next():
@@ -457,9 +477,8 @@ async def test_a_cancelled_waiter_gives_its_turn_to_the_next():
 async def test_sends_to_different_chats_run_concurrently(fake, bot, services):
     subscribe(services, fake, *range(200, 240))
     fake.latency = 0.05
-    started = time.monotonic()
     await bounded(deliverer(bot, services).notify([make_event()], []))
-    assert len(fake.sent()) == 40 and time.monotonic() - started < 1.5   # one at a time: 2 s
+    assert len(fake.sent()) == 40 and fake.most_in_flight >= 4     # counted at the fake, not timed
 
 
 async def test_broadcast_text_counts_sent_and_failed(fake, bot, services):

@@ -162,3 +162,51 @@ def test_source_status_lines():
     assert "OK · last check 5 min ago, last new item 2 d ago" in plain_text(render_source_status(source, ok, now))
     off = Source(id="x", name="X", kind="rss", url="https://x", enabled=False)
     assert "Disabled" in render_source_status(off, None, now)
+
+
+# ---- rendering is total: any str in, a sendable message out ------------------------------------
+HOSTILE = ["\ud800", "\udfff", "\ud83d", "\ude00", "\x00", "\x07", "\x1b", "\x7f", "\r", "\n", "\t",
+           "<", ">", "&", '"', "'", "&amp;", "<b>", "</a>", "😀", "𝕏", "\u200b", "\u2028", "\u202e",
+           "e\u0301", "关税", "a", " ", "https://", "javascript:", "%", "\ufeff", "\ufffd"]
+
+
+def hostile_text(rng, longest: int) -> str:
+    size = rng.choice((0, 1, 5, 50, 300, longest))
+    return "".join(rng.choice(HOSTILE) for _ in range(rng.randint(0, size)))
+
+
+def hostile_event(rng) -> Event:
+    text = lambda longest=200: hostile_text(rng, longest)  # noqa: E731
+    reports = tuple(report(n, source_name=text(), url=rng.choice(("https://x.example/" + text(), text())))
+                    for n in range(rng.choice((0, 1, 3, 40))))
+    return event(title=text(6000), summary=text(9000), source_name=text(), url="https://e.example/" + text(),
+                 countries=tuple(text(20) for _ in range(rng.randint(0, 12))), rates=(text(20),),
+                 products=(text(50),), doc_number=text(400) or None, effective_on=text(50) or None,
+                 topics=rng.choice((("tariff",), (text(10),), ())), reports=reports,
+                 actors=(text(10),), targets=(text(10),))
+
+
+def test_rendering_never_raises_and_always_sends_valid_utf8_within_the_limit():
+    import random
+    import time as clock
+    rng = random.Random(20261202)
+    deadline, rendered = clock.monotonic() + 2.0, 0
+    while clock.monotonic() < deadline:
+        hostile = hostile_event(rng)
+        messages = [render_alert(hostile), *render_list([hostile, hostile], "<b>Latest</b>"),
+                    render_event_line(hostile)]
+        state = SourceState("s", last_check=SEEN, consecutive_failures=2, last_error=hostile.title[:500],
+                            failing_since=SEEN)
+        messages.append(render_source_status(Source("s", hostile.source_name, "rss", "https://s.example"),
+                                             state, SEEN))
+        for markup in messages:
+            markup.encode("utf-8")                            # no lone surrogate reaches the wire
+            assert not any(ord(c) < 32 and c not in "\n" for c in markup), repr(markup[:80])
+            telegram_accepts(markup)
+        rendered += 1
+    assert rendered >= 20, rendered
+
+
+@pytest.mark.parametrize("text, units", [("\ud800", 1), ("a\udfffb", 3), ("😀\ud800", 3), ("", 0)])
+def test_utf16_len_counts_lone_surrogates_instead_of_raising(text, units):
+    assert utf16_len(text) == units

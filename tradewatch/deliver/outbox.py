@@ -11,21 +11,27 @@ messages already sent ("Also reported by …"); an update never sends a second a
 
 Different chats are served concurrently by a bounded set of workers that take turns, one chat
 strictly in order; the per-chat and per-group limits of `ratelimit` keep them paced. Each message
-goes through `sender.Sender`: the Bot API calls, their retries and what each error means.
+goes through `sender.Sender`: the Bot API calls, their retries and what each error means. Whatever
+goes wrong with one delivery or edit stays in it: logged as one line, the delivery recorded as
+failed and left pending, and the others served. What is left pending is tried again by
+`retry_pending` (the retry job) on the schedule of `retry`, with no new news needed; edits left
+for later are redone in the same rounds.
 """
 from __future__ import annotations
 
 import asyncio
 import html
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.deliver.render import render_alert
-from tradewatch.deliver.sender import BACKOFF, Sender, Sleep
+from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
+from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
 from tradewatch.models import Delivery, Event
 
 log = logging.getLogger(__name__)
@@ -51,8 +57,9 @@ class Deliverer:
     def __init__(self, bot: Any, services: Any, *, channel: str | None = None,
                  rate_overall: float | None = None, rate_group_per_min: float | None = None,
                  edit_hours: float | None = None, rate_private: float = PRIVATE_PER_SECOND,
-                 sleep: Sleep = asyncio.sleep,
-                 backoff: tuple[float, ...] = BACKOFF, concurrency: int = CONCURRENCY):
+                 sleep: Sleep = asyncio.sleep, backoff: tuple[float, ...] = BACKOFF,
+                 concurrency: int = CONCURRENCY, retry_gaps: tuple[float, ...] = GAPS,
+                 max_attempts: int = MAX_ATTEMPTS, monotonic: Callable[[], float] = time.monotonic):
         settings = services.settings
         raw_channel = channel if channel is not None else settings.telegram_channel
         self.edit_window = timedelta(hours=edit_hours if edit_hours is not None else settings.tw_edit_hours)
@@ -64,6 +71,11 @@ class Deliverer:
         self._concurrency = concurrency
         self._chat_locks: dict[str, tuple[asyncio.Lock, int]] = {}   # lock, tasks using it
         self._inflight: set[tuple[str, str]] = set()
+        self._retry = RetrySchedule(retry_gaps)
+        self._retrying = False
+        self._max_attempts = max_attempts
+        self._monotonic = monotonic
+        self._edits_due: dict[str, Event] = {}       # event id → the event whose edits were left for later
 
     @property
     def channel(self) -> int | str | None:
@@ -98,7 +110,7 @@ class Deliverer:
                 added = self._store.deliveries.enqueue(event.id, self.recipients(event, now), now)
                 log.info("event %s: %d deliveries queued", event.id, added)
         await self._drain(self._store.deliveries.pending(), events)
-        await asyncio.gather(*(self._edit_update(e, now) for e in updated))
+        await self._edit_all(updated, now)
 
     async def resume(self) -> None:
         """Send every delivery still pending in the outbox (start-up, after a crash)."""
@@ -106,6 +118,21 @@ class Deliverer:
         if pending:
             log.info("resuming %d pending deliveries", len(pending))
         await self._drain(pending, {})
+
+    async def retry_pending(self) -> int:
+        """The retry job's tick: when a round is due (see `retry`), send what is still pending and
+        redo the edits left for later. Returns how many deliveries the round tried (0: no round)."""
+        now = self._monotonic()
+        if self._retrying or (self._retry.due is not None and now < self._retry.due):
+            return 0                     # a round runs, or the next is not due: no need to look
+        pending = self._waiting()
+        if not self._retry.is_due(now, bool(pending or self._edits_due)):
+            return 0
+        self._retrying = True
+        try:
+            return await self._retry_round(pending)
+        finally:
+            self._retrying = False
 
     async def broadcast_text(self, text: str) -> tuple[int, int]:
         """Send an admin's text to every active subscriber (escaped, rate-limited): (sent, failed)."""
@@ -125,6 +152,39 @@ class Deliverer:
         admins = sorted(self._services.settings.admin_ids)
         outcomes = await asyncio.gather(*(self._sender.send(chat, escaped) for chat in admins))
         return sum(1 for o in outcomes if o.sent)
+
+    # ---- retries -----------------------------------------------------------------------------
+    def _waiting(self) -> list[Delivery]:
+        """Pending deliveries that no drain is sending right now."""
+        return [d for d in self._store.deliveries.pending()
+                if (d.event_id, chat_key(d.chat_id)) not in self._inflight]
+
+    async def _retry_round(self, pending: list[Delivery]) -> int:
+        """One delivery first, alone (the probe: the oldest of the chat whose delivery was tried least,
+        so one chat that keeps failing never holds up the others, and a chat's alerts keep their
+        order); the rest once it went out."""
+        round_no = self._retry.rounds + 1
+        if pending:
+            log.warning("retrying %d pending deliveries (round %d)", len(pending), round_no)
+            chat = chat_key(min(pending, key=lambda d: d.attempts).chat_id)
+            probe = next(d for d in pending if chat_key(d.chat_id) == chat)       # pending: oldest first
+            rest = [d for d in pending if d is not probe]
+            await self._drain([probe], {})
+            after = self._store.deliveries.get(probe.event_id, probe.chat_id)
+            if rest and (after is None or after.status != "pending"):
+                await self._drain(rest, {})
+        if self._edits_due:
+            edits, self._edits_due = list(self._edits_due.values()), {}
+            await self._edit_all(edits, self._now())
+        left = self._waiting()
+        if left or self._edits_due:
+            gap = self._retry.finished(self._monotonic())
+            error = left[0].error if left else "edits left for later"
+            log.warning("%d deliveries still pending after retry round %d (%s); next round in %.0f s",
+                        len(left), round_no, error, gap)
+        else:
+            log.info("every pending delivery went out on retry round %d", round_no)
+        return len(pending)
 
     # ---- the outbox ------------------------------------------------------------------------
     async def _drain(self, deliveries: Iterable[Delivery], events: dict[str, Event]) -> None:
@@ -163,8 +223,8 @@ class Deliverer:
                 delivery = turn.deliveries.popleft()
                 try:
                     await self._deliver(delivery, events, rendered)
-                except Exception:          # one broken delivery never stops the others
-                    log.exception("delivery of %s to %s failed", delivery.event_id, delivery.chat_id)
+                except Exception as exc:   # noqa: BLE001 (one broken delivery never stops the others)
+                    self._broken(delivery, exc)
                 finally:
                     self._inflight.discard((delivery.event_id, turn.key))
             except BaseException:
@@ -200,6 +260,24 @@ class Deliverer:
             self._chat_locks[turn.key] = (lock, users - 1)
         turn.started = turn.locked = False
 
+    def _broken(self, delivery: Delivery, error: Exception) -> None:
+        """An exception inside one delivery: one log line, and the delivery left pending with it."""
+        reason = describe(error)
+        log.error("delivery of %s to %s failed: %s; left pending", delivery.event_id, delivery.chat_id, reason)
+        try:
+            self._store.deliveries.mark_failed(delivery.event_id, delivery.chat_id, reason, self._now(), final=False)
+        except Exception as exc:   # noqa: BLE001 (the store itself failing: the log line is all we can do)
+            log.error("cannot record the failed delivery of %s to %s: %s", delivery.event_id,
+                      delivery.chat_id, describe(exc))
+
+    def _given_up(self, delivery: Delivery) -> str | None:
+        """Why a pending delivery is not worth another try: tried too often, or no longer news."""
+        if delivery.attempts >= self._max_attempts:
+            return f"gave up after {delivery.attempts} tries"
+        if delivery.queued_at is not None and self._now() - delivery.queued_at > self.edit_window:
+            return f"gave up: queued {delivery.queued_at:%Y-%m-%d %H:%M} UTC, older than the edit window"
+        return None
+
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
                        rendered: dict[str, tuple[Event, str] | None]) -> None:
         """mark_sending → send → mark_sent (or mark_failed), for one still-pending delivery."""
@@ -207,6 +285,12 @@ class Deliverer:
         current = self._store.deliveries.get(event_id, chat_id)
         if current is None or current.status != "pending":
             return
+        if (why := self._given_up(current)) is not None:
+            log.error("delivery of %s to %s %s (last error: %s)", event_id, chat_id, why, current.error)
+            self._store.deliveries.mark_failed(event_id, chat_id, f"{why}; last error: {current.error}",
+                                               self._now(), final=True)
+            return
+        self._store.deliveries.mark_sending(event_id, chat_id, self._now())
         if event_id not in rendered:         # once per event and drain, not once per chat
             event = self._store.events.get(event_id) or events.get(event_id)
             rendered[event_id] = (event, render_alert(event)) if event else None
@@ -214,7 +298,6 @@ class Deliverer:
             self._store.deliveries.mark_failed(event_id, chat_id, "event no longer stored", self._now(), final=True)
             return
         event, markup = rendered[event_id]
-        self._store.deliveries.mark_sending(event_id, chat_id, self._now())
         outcome = await self._sender.send(chat_id, markup)
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
@@ -224,15 +307,29 @@ class Deliverer:
                                                self._now(), final=outcome.final)
 
     # ---- edits for later reports -------------------------------------------------------------
-    async def _edit_update(self, event: Event, now: datetime) -> None:
-        """Re-render the alerts already sent for this event (within the edit window)."""
+    async def _edit_all(self, updated: Iterable[Event], now: datetime) -> None:
+        """Edit the alerts of each updated event; an event whose edits failed is redone later."""
+        for event, result in zip(updated, await asyncio.gather(
+                *(self._edit_update(e, now) for e in updated), return_exceptions=True)):
+            if isinstance(result, Exception):
+                log.error("edits of %s failed: %s; left for later", event.id, describe(result))
+            if result is not True:
+                self._edits_due[event.id] = event
+
+    async def _edit_update(self, event: Event, now: datetime) -> bool:
+        """Re-render the alerts already sent for this event (within the edit window); True when
+        every one is done, False when some were left for later."""
         reports = len(event.reports)
         todo = [d for d in self._store.deliveries.sent_for(event.id, since=now - self.edit_window)
                 if d.message_id is not None and d.edited_reports < reports]
         if not todo:
-            return
+            return True
         markup = render_alert(event)
-        done = await asyncio.gather(*(self._sender.edit(d, markup) for d in todo))
+        done = await asyncio.gather(*(self._sender.edit(d, markup) for d in todo), return_exceptions=True)
         for delivery, finished in zip(todo, done):
-            if finished:
+            if finished is True:
                 self._store.deliveries.mark_edited(event.id, delivery.chat_id, reports)
+            elif isinstance(finished, Exception):
+                log.error("edit of %s in %s failed: %s; left for later", event.id, delivery.chat_id,
+                          describe(finished))
+        return all(finished is True for finished in done)

@@ -6,6 +6,9 @@ limit in UTF-16 code units of the *visible* text (after entity parsing), so leng
 measured with `visible_len`. When an alert would be too long it gives way in this order: the
 summary, then long titles, then the "Also reported by" list ("and N more"). Text is cut before
 escaping, so a cut never lands inside a tag or an entity, and never inside a surrogate pair.
+Rendering is total: any str renders. Source text is made sendable on the way in (`clean`: a lone
+surrogate, which cannot be encoded as UTF-8, becomes U+FFFD; control characters other than the
+newline become spaces), so no title can make an alert unsendable or /latest fail.
 """
 from __future__ import annotations
 
@@ -29,11 +32,19 @@ ALSO_MAX = 20            # outlets named in "Also reported by" before "and N mor
 ELLIPSIS = "…"
 TOPIC_TAGS = {"tariff": "#tariff", "export_control": "#export_control"}
 TAG = re.compile(r"<[^>]*>")
+SURROGATE = re.compile("[\ud800-\udfff]")
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 
 
 def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit Telegram counts in (an emoji outside the BMP is 2)."""
-    return len(text.encode("utf-16-le")) // 2
+    """Length in UTF-16 code units, the unit Telegram counts in (an emoji outside the BMP is 2, a
+    lone surrogate 1: counted, never an error)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def clean(text: str) -> str:
+    """Source text made sendable: lone surrogates → U+FFFD, control characters but \\n → space."""
+    return CONTROL.sub(" ", SURROGATE.sub("\ufffd", text))
 
 
 def plain_text(markup: str) -> str:
@@ -61,7 +72,8 @@ def truncate(text: str, limit: int) -> str:
 
 
 def esc(text: str, limit: int | None = None) -> str:
-    """Escape source text for HTML, cutting it first when a limit is given."""
+    """Escape source text for HTML (cleaned first), cutting it first when a limit is given."""
+    text = clean(text)
     return html.escape(truncate(text, limit) if limit is not None else text, quote=False)
 
 
@@ -70,7 +82,7 @@ def link(text: str, url: str, limit: int | None = None) -> str:
     label = esc(text or url, limit)
     if not re.match(r"https?://", url or "", re.IGNORECASE):
         return label
-    return f'<a href="{html.escape(url, quote=True)}">{label}</a>'
+    return f'<a href="{html.escape(clean(url), quote=True)}">{label}</a>'
 
 
 def format_source_time(moment: datetime) -> str:

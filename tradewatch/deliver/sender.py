@@ -6,8 +6,10 @@ bot's transport is `FanoutRequest`) with the retries both share: RetryAfter paus
 time asked and retries the same message; a formatting BadRequest is retried as plain text; network
 errors and timeouts back off (BACKOFF) and are then left for later. Forbidden and "chat not found"
 deactivate the subscriber (for the channel: an error in the log); ChatMigrated moves the subscriber
-and its outbox and resends to the new id. `classify` names what a Bot API error means to delivery;
-`Outcome` is what one send came to.
+and its outbox and resends to the new id. Any other exception from the library (an answer it cannot
+parse, a bug) stays in that one message: logged as one line and left for later ("broken"), never
+raised to the outbox. `classify` names what a Bot API error means to delivery; `Outcome` is what
+one send came to; `describe` is an error as one line.
 """
 from __future__ import annotations
 
@@ -59,8 +61,20 @@ def retry_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def classify(error: TelegramError) -> str:
-    """One word for what a Bot API error means to delivery (BadRequest before NetworkError)."""
+def describe(error: BaseException) -> str:
+    """An error as one line: "Forbidden: bot was blocked by the user", "TypeError: …" (the class
+    name once, though PTB's Forbidden message already starts with it)."""
+    text = error.message if isinstance(error, TelegramError) else str(error)
+    text = " ".join(text.split())[:300] or "(no message)"
+    name = type(error).__name__
+    return text if text.startswith(f"{name}:") else f"{name}: {text}"
+
+
+def classify(error: BaseException) -> str:
+    """One word for what an error means to delivery (BadRequest before NetworkError); "broken" for
+    anything that is not a Bot API error (an answer the library could not read)."""
+    if not isinstance(error, TelegramError):
+        return "broken"
     text = error.message.lower()
     if isinstance(error, RetryAfter):
         return "flood"
@@ -114,12 +128,12 @@ class Sender:
             if "not found" in exc.message.lower():
                 return f"channel {channel} not found ({exc.message}); check TELEGRAM_CHANNEL"
             return f"cannot check channel {channel}: {exc.message}"
-        except TelegramError as exc:
-            return f"cannot check channel {channel}: {exc.message}"
+        except Exception as exc:        # noqa: BLE001 (a check must not stop start-up)
+            return f"cannot check channel {channel}: {describe(exc)}"
         return _channel_rights_problem(channel, chat.type, member)
 
     async def attempt(self, chat_id: int | str, markup: str, call: Callable[..., Awaitable[Any]]
-                      ) -> tuple[Any, str | None, TelegramError | None]:
+                      ) -> tuple[Any, str | None, Exception | None]:
         """call(text, parse_mode) under the limits, with the retries sends and edits share.
 
         RetryAfter is waited out (everything pauses), a formatting error is retried as plain
@@ -130,14 +144,14 @@ class Sender:
             try:
                 async with self._slots:
                     return await self._paced(call, text, mode), None, None
-            except TelegramError as exc:
+            except Exception as exc:        # noqa: BLE001 (anything from the library stays in this message)
                 error, verdict = exc, classify(exc)
             if verdict == "flood" and floods < FLOOD_RETRIES:
                 floods += 1
                 log.warning("Telegram asks to wait %.0f s (chat %s)", retry_seconds(error), chat_id)
                 await self._limits.pause(retry_seconds(error), self._sleep)
             elif verdict == "parse" and mode is not None:
-                log.warning("chat %s: %s; sending as plain text", chat_id, error.message)
+                log.warning("chat %s: %s; sending as plain text", chat_id, describe(error))
                 text, mode = plain_text(markup), None
             elif verdict == "network" and failures < len(self._backoff):
                 await self._sleep(self._backoff[failures])
@@ -160,28 +174,30 @@ class Sender:
     async def send(self, chat_id: int | str, markup: str) -> Outcome:
         for _ in range(3):               # a chat migrates once; guard against loops anyway
             call = partial(self._send_call, chat_id)
-            message, verdict, error = await self.attempt(chat_id, markup, call)
-            if message is not None:
-                return Outcome(chat_id, message_id=message["message_id"])
+            message_id, verdict, error = await self.attempt(chat_id, markup, call)
+            if message_id is not None:
+                return Outcome(chat_id, message_id=message_id)
             if verdict != "migrated":
                 return self._settle(chat_id, verdict, error)
             chat_id = self._migrate(chat_id, error.new_chat_id)
         return Outcome(chat_id, error="chat keeps migrating")
 
-    async def _send_call(self, chat_id: int | str, text: str, mode: str | None) -> dict[str, Any]:
-        """sendMessage, answered as the raw dict: building PTB's Message costs more than sending it."""
+    async def _send_call(self, chat_id: int | str, text: str, mode: str | None) -> int:
+        """sendMessage, its answer read as a raw dict (building PTB's Message costs more than
+        sending it): the message id, or an error raised inside the attempt."""
         params = {"chat_id": chat_id, "text": text, "link_preview_options": NO_PREVIEW, **self._paid}
         if mode is not None:
             params["parse_mode"] = mode
-        return await self._bot.do_api_request("sendMessage", api_kwargs=params)
+        answer = await self._bot.do_api_request("sendMessage", api_kwargs=params)
+        return int(answer["message_id"])
 
-    def _settle(self, chat_id: int | str, verdict: str | None, error: TelegramError | None) -> Outcome:
+    def _settle(self, chat_id: int | str, verdict: str | None, error: Exception | None) -> Outcome:
         """Turn a send that did not go out into an outcome; deactivate chats that are gone."""
-        reason = f"{type(error).__name__}: {error.message}" if error else "unknown error"
+        reason = describe(error) if error else "unknown error"
         if verdict in ("forbidden", "gone"):
             self._chat_gone(chat_id, reason)
             return Outcome(chat_id, error=reason, final=True)
-        if verdict in ("flood", "network", "other"):
+        if verdict in ("flood", "network", "other", "broken"):
             log.warning("chat %s: %s; left pending", chat_id, reason)
             return Outcome(chat_id, error=reason, final=False)
         log.error("chat %s: %s; delivery failed", chat_id, reason)
@@ -214,9 +230,9 @@ class Sender:
         if message is not None or verdict in ("unchanged", "lost", "migrated", "bad_request", "too_long"):
             return True
         if verdict in ("forbidden", "gone"):
-            self._chat_gone(delivery.chat_id, f"{type(error).__name__}: {error.message}")
+            self._chat_gone(delivery.chat_id, describe(error))
             return True
-        log.warning("edit of %s in %s left for later: %s", delivery.event_id, delivery.chat_id, error)
+        log.warning("edit of %s in %s left for later: %s", delivery.event_id, delivery.chat_id, describe(error))
         return False
 
     async def _edit_call(self, chat_id: int | str, message_id: int, text: str, mode: str | None) -> Any:

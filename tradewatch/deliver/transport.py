@@ -8,17 +8,22 @@ open; uploads and anything else go through PTB's own HTTPXRequest. A sender that
 around a call is paced after a connection is acquired, right before the request is written (a
 connector subclass), so slow connection set-up cannot bunch paced sends together. Errors are PTB's:
 TimedOut for any timeout, NetworkError for the rest; PTB's request layer turns the answer into
-RetryAfter, Forbidden, BadRequest … as usual. Part of the delivery boundary: with outbox.py and sender.py,
-bot.py and handlers/, the only code that knows telegram.
+RetryAfter, Forbidden, BadRequest … as usual. An answer that is not JSON at all (a proxy's 502
+page, a web server at a wrong TELEGRAM_API_URL) is a NetworkError of one line, with the status, the
+content type and a hint, never the page itself; `PollingRequest` does the same for getUpdates.
+Proxies: the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is honoured, as httpx does for the
+sources; `proxy` (TELEGRAM_PROXY) overrides it for all Bot API traffic. Part of the delivery
+boundary: with outbox.py and sender.py, bot.py and handlers/, the only code that knows telegram.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -34,15 +39,16 @@ class FanoutRequest(BaseRequest):
 
     def __init__(self, connections: int = 80, *, connect_timeout: float | None = 5.0,
                  read_timeout: float | None = 5.0, write_timeout: float | None = 5.0,
-                 pool_timeout: float | None = 1.0):
+                 pool_timeout: float | None = 1.0, proxy: str | None = None):
         self._connections = connections
+        self._proxy = proxy or None
         self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
                           "pool": pool_timeout}
         self._tls = tls_context()
         self._session: aiohttp.ClientSession | None = None
         self._other = HTTPXRequest(connection_pool_size=4, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, write_timeout=write_timeout,
-                                   pool_timeout=pool_timeout, httpx_kwargs={"verify": self._tls})
+                                   pool_timeout=pool_timeout, proxy=self._proxy, httpx_kwargs={"verify": self._tls})
 
     @property
     def read_timeout(self) -> float | None:
@@ -56,7 +62,8 @@ class FanoutRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:     # again after a shutdown, as PTB allows
             connector = GatedConnector(limit=self._connections, ssl=self._tls)
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
+                                                  proxy=self._proxy, trust_env=True)
         await self._other.initialize()
 
     async def shutdown(self) -> None:
@@ -77,11 +84,15 @@ class FanoutRequest(BaseRequest):
         try:
             async with self._session.post(url, data=body, headers=FORM_HEADERS,
                                           timeout=self._client_timeout(*given)) as answer:
-                return answer.status, await answer.read()
+                return json_answer(url, answer.status, answer.content_type, await answer.read())
         except asyncio.TimeoutError as exc:
             raise TimedOut(f"Timed out: {exc or type(exc).__name__}") from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        return parse_json(payload)
 
     def _client_timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         unset = type(BaseRequest.DEFAULT_NONE)            # PTB's DefaultValue: "use the transport's own"
@@ -92,6 +103,37 @@ class FanoutRequest(BaseRequest):
         waits = [t for t in (pick(pool, "pool"), pick(connect, "connect")) if t is not None]
         return aiohttp.ClientTimeout(total=None, connect=sum(waits) if waits else None,
                                      sock_connect=pick(connect, "connect"), sock_read=pick(read, "read"))
+
+
+class PollingRequest(HTTPXRequest):
+    """PTB's httpx transport for getUpdates, with the same one-line errors for non-JSON answers."""
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, body = await super().do_request(url, method, *args, **kwargs)
+        return json_answer(url, status, "", body)
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        return parse_json(payload)
+
+
+def json_answer(url: str, status: int, content_type: str, body: bytes) -> tuple[int, bytes]:
+    """(status, body) when the body can be the Bot API's JSON; otherwise a NetworkError of one line
+    that says what came back (the status, what it was, how long) and why that may be."""
+    if body.lstrip()[:1] in (b"{", b"["):
+        return status, body
+    what = content_type or ("HTML" if body.lstrip()[:1] == b"<" else "not JSON")
+    raise NetworkError(f"the Bot API at {urlsplit(url).netloc} answered HTTP {status} with {what} "
+                       f"({len(body)} bytes), not JSON: a proxy's error page, or TELEGRAM_API_URL is "
+                       f"not a Bot API server")
+
+
+def parse_json(payload: bytes) -> Any:
+    """PTB's parse_json_payload without its ERROR log of the whole body: one NetworkError line."""
+    try:
+        return json.loads(payload.decode("utf-8", "replace"))
+    except ValueError as exc:
+        raise NetworkError(f"the Bot API's answer is not valid JSON ({exc}; {len(payload)} bytes)") from None
 
 
 class GatedConnector(aiohttp.TCPConnector):
