@@ -176,7 +176,7 @@ def test_console_mode_reports_unreachable_source_once_keeps_running_and_stops_cl
                           headers={"Content-Type": "application/rss+xml"})
         out.wait_for("US adds nine Chinese firms")
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=15) == 0
+        assert proc.wait(timeout=15) == 130                      # Ctrl-C, as in Telegram mode
         err.wait_for("stopped.")
         assert sum("fr-bis" in l for l in err.lines) == 1, err.lines
     finally:
@@ -295,7 +295,7 @@ def test_sources_reads_the_state_while_run_holds_the_database_and_run_logs_a_hea
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=15) == 0
+        assert proc.wait(timeout=15) == 130
 
 
 READ_ONLY_DATA_DIR = """

@@ -53,7 +53,7 @@ def test_console_restart_after_a_joined_report_prints_nothing_again(tmp_path, ht
         serve(http_server, "/b.rss", "wire-b-2.rss")
         first.out.wait_for("UPDATE", timeout=20)           # B's reworded report joined the event
         wait_for_passes(http_server, "/b.rss", 2)
-        assert first.stop() == 0
+        assert first.stop() == 130
     finally:
         first.kill()
     second = start_console(env)
@@ -61,7 +61,7 @@ def test_console_restart_after_a_joined_report_prints_nothing_again(tmp_path, ht
         second.err.wait_for("console mode")
         wait_for_passes(http_server, "/a.rss", 2)
         wait_for_passes(http_server, "/b.rss", 2)
-        assert second.stop() == 0
+        assert second.stop() == 130
     finally:
         second.kill()
     printed = [line for run in (first, second) for line in run.out.lines
@@ -83,12 +83,12 @@ def test_telegram_restart_sends_the_old_alert_to_no_one(tmp_path, http_server, f
         wait_fake(fake, lambda: alerts(fake, USER, STEEL)[0].edits, 20, "the 'also reported by' edit")
         wait_for_passes(http_server, "/b.rss", 2)
         command(fake, LATE_USER, "/subscribe", "Subscribed")     # subscribed after the alert
-        assert service.stop() == 0
+        assert service.stop() == 130
     with running(env, cwd) as service:
         command(fake, LATE_USER, "/latest", "Latest events")     # the bot is up and answering
         wait_for_passes(http_server, "/a.rss", 2)
         wait_for_passes(http_server, "/b.rss", 2)
-        assert service.stop() == 0
+        assert service.stop() == 130
     assert alerts(fake, LATE_USER, STEEL) == []
     assert len(alerts(fake, USER, STEEL)) == 1 and len(alerts(fake, CHANNEL, STEEL)) == 1
 

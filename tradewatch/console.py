@@ -119,11 +119,17 @@ def summary(results: list[PassResult]) -> str:
 
 
 async def run_forever(services: Services) -> int:
-    """Console mode: the schedule runs until Ctrl-C or SIGTERM."""
-    stop = asyncio.Event()
+    """Console mode: the schedule runs until a signal; 130 after SIGINT (Ctrl-C), 0 after SIGTERM,
+    as in Telegram mode."""
+    stop, stopped_by = asyncio.Event(), []
     loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     watch = Watch(services, ConsoleNotifier().notify, report=_stderr)
     scheduler = schedule(watch, services)
     enabled = [s for s in services.sources if s.enabled]
@@ -137,7 +143,7 @@ async def run_forever(services: Services) -> int:
         services.store.flush()
         await services.aclose()
         _stderr("stopped.")
-    return 0
+    return 130 if signal.SIGINT in stopped_by else 0
 
 
 def schedule(watch: Watch, services: Services) -> AsyncIOScheduler:
