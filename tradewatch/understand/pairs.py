@@ -18,7 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from tradewatch.models import UTC, Event
-from tradewatch.understand import lexicon, signature, vocabulary
+from tradewatch.understand import lexicon, signature, stages, vocabulary
 from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
 
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
@@ -90,17 +90,17 @@ class Profile:
     def of(cls, title: str) -> "Profile":
         main = lexicon.CONTEXT_CLAUSE.sub("", normalize(title))
         lowered = main.lower()
-        up = bool(lexicon.DIRECTION_UP.search(main))
-        down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
+        up = bool(stages.DIRECTION_UP.search(main))
+        down = _has(lowered, stages.DIRECTION_DOWN_NEEDS) and bool(stages.DIRECTION_DOWN.search(main))
         direction = "up" if up and not down else "down" if down and not up else None
-        if (down or _has(lowered, lexicon.DIRECTION_DOWN_ACTS_NEEDS)) and lexicon.DIRECTION_DOWN_ACTS.search(main):
+        if (down or _has(lowered, stages.DIRECTION_DOWN_ACTS_NEEDS)) and stages.DIRECTION_DOWN_ACTS.search(main):
             direction = "down"
-        effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
+        effect = _has(lowered, stages.STAGE_EFFECT_NEEDS) and bool(stages.STAGE_EFFECT.search(main))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
                    frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
                    *signature.terms_of(main),
-                   _has(lowered, lexicon.STAGE_PLAN_NEEDS) and bool(lexicon.STAGE_PLAN.search(main)))
+                   _has(lowered, stages.STAGE_PLAN_NEEDS) and bool(stages.STAGE_PLAN.search(main)))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
