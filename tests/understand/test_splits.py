@@ -75,6 +75,38 @@ def test_a_statute_of_one_country_names_the_actor():
     assert analyze(item, DAILY).actors == ("US",)
 
 
+# --- stages: a plan named with its noun; a measure in force as announced ------------------------
+PLAN_AND_DECISION = [
+    ("English", "China imposes gallium export curbs on Japan", "China plans gallium export curbs on Japan"),
+    ("Chinese", "中国对日本实施镓出口管制", "中国酝酿对日本实施镓出口管制"),
+    ("across languages", "中国对日本实施镓出口管制", "China plans gallium export curbs in dispute with Japan"),
+]
+
+
+@pytest.mark.parametrize("name,decision,plan", PLAN_AND_DECISION, ids=[p[0] for p in PLAN_AND_DECISION])
+def test_a_plan_named_with_its_noun_is_not_the_decision(name, decision, plan):
+    source = CN_NEWS if "\u4e00" <= decision[0] <= "\u9fff" else WIRE
+    assert Profile.of(plan).plan and not Profile.of(decision).plan
+    assert index_with(event(decision, source=source)).match(event(plan, source=DAILY, hours=20)) is None
+
+
+def test_a_measure_in_force_as_announced_is_one_event_with_its_announcement():
+    assert not Profile.of("Ruritania orders immediate 20% tariff on Korean cars; takes effect at once").effect
+    assert not Profile.of("Ruritania's 20% car tariff takes effect immediately").effect
+    assert Profile.of("Ruritania's 20% car tariff takes effect").effect
+    first = event("Ruritania announces 20% tariff on Korean cars")
+    later = event("Ruritania's 20% tariff on Korean cars takes effect immediately", source=DAILY, hours=30)
+    assert index_with(first).match(later) == first
+
+
+def test_announcing_or_ordering_a_tariff_raises_and_lifting_one_eases():
+    assert Profile.of("Ruritania orders 25% tax on trade with Korea's partners").direction == "up"
+    assert Profile.of("Ruritania announces 25% tariff on Korean cars").direction == "up"
+    assert Profile.of("Ruritania signs order lifting tariffs on Korean cars").direction == "down"
+    first = undated("Ruritania orders 25% tax on imports from Korea's partners", 0)
+    assert index_with(first).match(undated("Ruritania lifts 25% tariffs on Korea", 2)) is None
+
+
 # --- undated reports of a dated event ----------------------------------------------------------
 def test_undated_reports_sharing_a_named_place_join_the_dated_event():
     first = event("Trump drops tariff threat against Europe after Greenland framework talks")

@@ -77,7 +77,7 @@ class Profile:
     norm: str
     rates: frozenset[str]            # rates written in the title
     direction: str | None            # "up" (impose, tighten …), "down" (cut, suspend …) or None
-    effect: bool                     # reports a measure taking effect
+    effect: bool                     # reports a measure taking effect (not one in force as announced)
     products: frozenset[str] = frozenset()
     amounts: frozenset[str] = frozenset()   # "$34b"
     counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
@@ -96,7 +96,8 @@ class Profile:
         direction = "up" if up and not down else "down" if down and not up else None
         if (down or _has(lowered, stages.DIRECTION_DOWN_ACTS_NEEDS)) and stages.DIRECTION_DOWN_ACTS.search(main):
             direction = "down"
-        effect = _has(lowered, stages.STAGE_EFFECT_NEEDS) and bool(stages.STAGE_EFFECT.search(main))
+        effect = (_has(lowered, stages.STAGE_EFFECT_NEEDS) and bool(stages.STAGE_EFFECT.search(main))
+                  and not (_has(lowered, stages.STAGE_IMMEDIATE_NEEDS) and stages.STAGE_IMMEDIATE.search(main)))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
         kinds, statutes = signature.terms_of(main)
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,

@@ -15,7 +15,9 @@ DIRECTION_UP = re.compile(
     r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
     r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
     r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
-    r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist))\b|"
+    r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist)|"
+    r"(?:announc\w*|orders?|ordered|unveil\w*)\s+(?:[\w%$'-]+\s+){0,3}?(?:tariffs?|duties|levies|tax(?:es)?|curbs|"
+    r"controls|bans?))\b|"
     r"加征|提高|上调|加强|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
@@ -39,9 +41,11 @@ DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "
                              "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
                              "推迟")
 # A plan or a consideration is another stage than the decision it may lead to.
+# Also a plan named with its noun ("plans rare-earth export curbs", "酝酿对…加征关税").
 STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
-                        r"weighs|weighing)\b", I)
-STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh")
+                        r"weighs|weighing|plans (?:[\w-]+ ){0,3}?(?:curbs|controls|tariffs|duties|levies|bans|"
+                        r"restrictions|measures))\b|酝酿|考虑对|计划对|拟对|拟将", I)
+STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh", "酝酿", "考虑对", "计划对", "拟对", "拟将")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
     r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
@@ -49,3 +53,7 @@ STAGE_EFFECT = re.compile(
     r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in effect\b|"
     r"正式生效|开始实施|正式实施|今起|落地", I)
 
+# A measure that takes effect as it is announced: its announcement and its taking effect are one
+# event on one day ("orders immediate 25% tariff …; takes effect", "即日起实施").
+STAGE_IMMEDIATE = re.compile(r"\bimmediate(?:ly)?\b|\bwith immediate effect\b|立即|即日起|即刻|立刻", I)
+STAGE_IMMEDIATE_NEEDS = ("immediate", "立即", "即日起", "即刻", "立刻")
