@@ -7,13 +7,14 @@ UTC otherwise), an ISO date-time (naive: the same zones) or an RFC 822 date. An 
 takes the time of the item before it (items before the first dated one take the first dated
 item's time; a file with no dates at all uses 1970-01-01T00:00Z, so output never depends on the
 clock) as the time TradeWatch saw it; its publication time stays unknown, which dedupe treats as
-"any age" (see tradewatch.understand.dedupe). Authority is inferred from the source name and URL (lexicon.OFFICIAL_SOURCE,
+"any age" against dated news (see tradewatch.understand.dedupe): the service does the same
+against the events of its window, since an undated item's time there is when it was first seen. Authority is inferred from the source name and URL (lexicon.OFFICIAL_SOURCE,
 OFFICIAL_HOST). The whole file is validated first: a malformed line prints nothing to `out`, one
 message per bad line (naming its number) to `err`, and returns 2. An empty file prints nothing.
 
 Output per item: {"id", "topics", "relevant", "event_id", "duplicate_of", "countries", "rates",
 "doc_number", "reasons", "signature"}; `signature` is the item's event signature (actors, targets,
-kinds, direction, products, rates, statutes, documents, date: tradewatch.understand.signature),
+kinds, direction, products, rates, statutes, documents, date, names: tradewatch.understand.signature),
 so a wrong merge can be read; `duplicate_of` is the id of the first input item of the event this
 item joined (null for the first item of an event and for irrelevant items).
 """

@@ -17,7 +17,7 @@ CN_NEWS = Source(id="cn-news", name="财经日报", kind="rss", url="https://cn.
 
 
 def test_every_pattern_of_the_vocabulary_compiles():
-    for term in vocabulary.KINDS + vocabulary.STATUTES:
+    for term in vocabulary.KINDS + vocabulary.STATUTES + vocabulary.NAMES:
         re.compile(term.en, re.I), re.compile(term.zh)
     for name, phrases, zh in vocabulary.PRODUCTS:
         assert phrases and re.compile(zh).pattern, name

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from tradewatch.understand import signature
+from tradewatch.understand import signature, vocabulary
 from tradewatch.understand.classify import classify
 from tradewatch.understand.dedupe import EventIndex
 from tradewatch.understand.pairs import Profile
@@ -64,7 +64,7 @@ def analyze(item: Item, source: Source) -> Analysis:
     # The summary's rates are read per sentence (summary_rates); its date only counts without the title's.
     summary = (facts_of(lead(item.summary), reference, rates=False, effective=not title.effective_on)
                if wanted else Facts())
-    actors = title.actors or summary.actors or _home(source)
+    actors = title.actors or summary.actors or _home(source) or _statute_actors(headline)
     targets = tuple(c for c in (title.targets or summary.targets) if c not in actors)
     identity = identity_numbers(item)
     return Analysis(
@@ -124,7 +124,7 @@ def signature_of(item: Item, analysis: Analysis, seen: datetime) -> signature.Si
     return signature.signature(
         actors=analysis.actors, targets=analysis.targets, products=analysis.products, rates=analysis.rates,
         documents=analysis.identity, kinds=profile.kinds, statutes=profile.statutes, direction=profile.direction,
-        day=local_date(item.published_at or seen, item.lang))
+        day=local_date(item.published_at or seen, item.lang), names=profile.names)
 
 
 def event_id(source_id: str, key: str) -> str:
@@ -181,6 +181,12 @@ def local_date(moment: datetime | None, lang: str) -> date | None:
 
 def _home(source: Source) -> tuple[str, ...]:
     return (source.country,) if source.is_official and source.country else ()
+
+
+def _statute_actors(headline: str) -> tuple[str, ...]:
+    """The country whose statute the title names, when it names no country ("Section 232 actions on …")."""
+    actors = vocabulary.STATUTE_ACTORS
+    return tuple(sorted({actors[s] for s in signature.statutes_of(normalize(headline)) if s in actors}))
 
 
 def _extra_date(item: Item, name: str) -> str | None:

@@ -157,7 +157,7 @@ class EventIndex:
 
 def features_of(event: Event, profile: Profile) -> set[str]:
     """Blocking features: title words (Chinese: character pairs) per language; facts (countries,
-    products, rates, specific kinds of measure) in every language."""
+    products, rates, specific kinds of measure, names) in every language."""
     lang = event.lang
     if CJK.search(profile.norm):
         words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
@@ -167,5 +167,5 @@ def features_of(event: Event, profile: Profile) -> set[str]:
     # have the specific kinds of measure, the core of a signature.
     facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
              | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates}
-             | {f"k:{k}" for k in profile.kinds - GENERIC})
+             | {f"k:{k}" for k in profile.kinds - GENERIC} | {f"n:{n}" for n in profile.names})
     return {f"{lang}|w:{w}" for w in words} | facts

@@ -7,10 +7,10 @@ so "why did I get this" has an answer. The tables describe how announcements are
 general (a measure noun, a verb acting on it, a rate), never particular headlines. Chinese text is
 matched after `to_simplified` (traditional characters mapped to simplified), so one table serves
 both scripts. Also here: which soft veto gives way to what, countries (names, leaders, ministries,
-companies) and products as word phrases, the direction of a measure (tightening or easing), its
-"taking effect" stage, measure kinds that keep two proceedings apart, and OFFICIAL_SOURCE /
+companies) and products as word phrases, measure kinds that keep two proceedings apart, and OFFICIAL_SOURCE /
 OFFICIAL_HOST, the general list (government bodies and hosts) that infers an official source from
-its name or URL. Pure data and two tiny helpers, no I/O.
+its name or URL (the direction and stage of a measure are in `stages`). Pure data and two tiny
+helpers, no I/O.
 """
 from __future__ import annotations
 
@@ -381,46 +381,6 @@ LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3
 # A title with none of the measure nouns may still point at one the summary states.
 SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
                           r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
-
-# --- Direction and stage of a measure, for dedupe. ----------------------------------------------
-DIRECTION_UP = re.compile(
-    r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*|tripl\w*|"
-    r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
-    r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
-    r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
-    r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist))\b|"
-    r"加征|提高|上调|加强|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
-DIRECTION_DOWN = re.compile(
-    r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
-    r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
-    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|"
-    r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
-    r"暂停|取消|放宽|下调|降低|豁免|排除|移出|停止实施|延期|缓征|免征", I)
-# Cheap tests before the patterns above: literals one of which each needs.
-DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "paus", "lift", "exempt", "exclu",
-                        "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
-                        "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
-                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征")
-# An easing verb acting on the measure decides the direction whatever else the title names
-# ("drops tariff threat", "halts export ban").
-DIRECTION_DOWN_ACTS = re.compile(
-    r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
-    r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies)\b"
-    r"(?![^.;:]{0,40}\bto \d)|"
-    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,8}(?:关税|禁令|管制|措施|限制)", I)
-DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
-                             "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
-                             "推迟")
-# A plan or a consideration is another stage than the decision it may lead to.
-STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
-                        r"weighs|weighing)\b", I)
-STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh")
-STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
-STAGE_EFFECT = re.compile(
-    r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
-    r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
-    r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in effect\b|"
-    r"正式生效|开始实施|正式实施|今起|落地", I)
 
 # --- Official sources: government bodies and hosts. Anything else is "news". -------------------
 OFFICIAL_SOURCE = re.compile(

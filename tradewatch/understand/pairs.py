@@ -18,7 +18,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from tradewatch.models import UTC, Event
-from tradewatch.understand import lexicon, signature, vocabulary
+from tradewatch.understand import lexicon, signature, stages, vocabulary
 from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
 
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
@@ -77,30 +77,33 @@ class Profile:
     norm: str
     rates: frozenset[str]            # rates written in the title
     direction: str | None            # "up" (impose, tighten …), "down" (cut, suspend …) or None
-    effect: bool                     # reports a measure taking effect
+    effect: bool                     # reports a measure taking effect (not one in force as announced)
     products: frozenset[str] = frozenset()
     amounts: frozenset[str] = frozenset()   # "$34b"
     counts: frozenset[str] = frozenset()    # "140" (companies, entities …)
     kinds: frozenset[str] = frozenset()     # kinds of measure (signature ids)
     statutes: frozenset[str] = frozenset()  # statutes (signature ids)
     plan: bool = False                      # a plan or a consideration, not a decision
+    names: frozenset[str] = frozenset()     # companies, organisations, places (signature ids), whole title
 
     @classmethod
     @lru_cache(maxsize=8192)
     def of(cls, title: str) -> "Profile":
         main = lexicon.CONTEXT_CLAUSE.sub("", normalize(title))
         lowered = main.lower()
-        up = bool(lexicon.DIRECTION_UP.search(main))
-        down = _has(lowered, lexicon.DIRECTION_DOWN_NEEDS) and bool(lexicon.DIRECTION_DOWN.search(main))
+        up = bool(stages.DIRECTION_UP.search(main))
+        down = _has(lowered, stages.DIRECTION_DOWN_NEEDS) and bool(stages.DIRECTION_DOWN.search(main))
         direction = "up" if up and not down else "down" if down and not up else None
-        if (down or _has(lowered, lexicon.DIRECTION_DOWN_ACTS_NEEDS)) and lexicon.DIRECTION_DOWN_ACTS.search(main):
+        if (down or _has(lowered, stages.DIRECTION_DOWN_ACTS_NEEDS)) and stages.DIRECTION_DOWN_ACTS.search(main):
             direction = "down"
-        effect = _has(lowered, lexicon.STAGE_EFFECT_NEEDS) and bool(lexicon.STAGE_EFFECT.search(main))
+        effect = (_has(lowered, stages.STAGE_EFFECT_NEEDS) and bool(stages.STAGE_EFFECT.search(main))
+                  and not (_has(lowered, stages.STAGE_IMMEDIATE_NEEDS) and stages.STAGE_IMMEDIATE.search(main)))
         amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
+        kinds, statutes = signature.terms_of(main)
         return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
-                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)),
-                   *signature.terms_of(main),
-                   _has(lowered, lexicon.STAGE_PLAN_NEEDS) and bool(lexicon.STAGE_PLAN.search(main)))
+                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)), kinds, statutes,
+                   _has(lowered, stages.STAGE_PLAN_NEEDS) and bool(stages.STAGE_PLAN.search(main)),
+                   signature.names_of(normalize(title)))
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -116,11 +119,13 @@ class Entry:
     features: set[str] = field(default_factory=set)
     pooled: dict[str, frozenset[str]] = field(default_factory=dict)
     when: int = 0                    # `event.when` in microseconds since the epoch (exact differences)
+    open_targets: bool = False       # its first report named no target: a measure on imports from anywhere
     _measures: frozenset[str] | None = None
     _compared: tuple[str, float] | None = None      # (title compared with, best similarity): one-slot memo
 
     def __post_init__(self) -> None:
         self.when = microseconds(self.event.when)
+        self.open_targets = not self.event.targets
 
     def measures(self) -> frozenset[str]:
         """The event's measure rule names, worked out once."""
@@ -157,7 +162,7 @@ class Entry:
         return self.profiles[0].effect
 
 
-POOLED = ("rates", "amounts", "counts", "products", "kinds", "statutes")
+POOLED = ("rates", "amounts", "counts", "products", "kinds", "statutes", "names")
 ALL_MEASURES = frozenset(rule.name for rules in lexicon.MEASURES.values() for rule in rules)
 
 
@@ -179,7 +184,7 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
     if near and signatures_agree(candidate, profile, entry, apart):
         return 1.0 + sim / 2
     undated = not candidate.dated or event.published_at is None
-    if undated and not shares_specifics(candidate, entry):
+    if undated and not shares_specifics(candidate, profile, entry):
         return 0.0
     score = fact_score(candidate, profile, entry, apart) + TITLE_WEIGHT * sim
     days = max(apart or 0.0, UNDATED_DAYS) if undated else apart
@@ -188,7 +193,8 @@ def score_against(candidate: Probe, profile: Profile, entry: Entry, window_days:
 
 def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: float | None) -> bool:
     """The two reports' signatures name one measure (`signature.agree`): a shared actor and kind,
-    and shared anchors (products, targets, rates, statutes), one more when one of them is undated;
+    and shared anchors (products, targets, rates, statutes; names only when both are dated), one more
+    when one of them is undated;
     never a list of parties against controls on goods."""
     event = entry.event
     if candidate.actors.isdisjoint(event.actors) or _one_kind_each(candidate.measures, entry.measures()):
@@ -200,6 +206,8 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
         (profile.statutes, entry.union("statutes"))))
     if not candidate.dated or event.published_at is None:
         anchors -= 1             # first seen is only a bound on when it was published
+    else:                        # a company or place named within two days; of any age, it names many decisions
+        anchors += not profile.names.isdisjoint(entry.union("names"))
     same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
                   and profile.direction is not None and profile.direction == entry.direction)
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
@@ -238,11 +246,12 @@ def microseconds(moment: datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
-def shares_specifics(candidate: Probe, entry: Entry) -> bool:
-    """A product, a rate or a specific kind of measure in common: what an undated match needs."""
+def shares_specifics(candidate: Probe, profile: Profile, entry: Entry) -> bool:
+    """A product, a rate, a named company, organisation or place, or a specific kind of measure in
+    common: what an undated match needs."""
     event = entry.event
     return bool(not candidate.products.isdisjoint(event.products) or not candidate.rates.isdisjoint(event.rates)
-                or candidate.specific & specific(entry.measures()))
+                or not profile.names.isdisjoint(entry.union("names")) or candidate.specific & specific(entry.measures()))
 
 
 def days_apart(candidate: Probe, entry: Entry) -> float | None:
@@ -276,7 +285,10 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
     """The first fact that makes two reports different events whatever their wording, or None.
 
     Numbers: different rates, amounts or counts in the titles. Products: titles naming goods that
-    cannot be the same. Stages: an announcement and its taking effect on another day."""
+    cannot be the same. Targets: none in common, unless one is the EU and the other one of its
+    members, or the event's first report named none (a measure on imports from anywhere is not
+    narrowed by a later report naming the countries it hits). Companies: titles naming only different companies (a licence for one is not
+    a licence for another). Stages: an announcement and its taking effect on another day."""
     event = entry.event
     if docs_differ(event, candidate.event):
         return "document numbers"
@@ -284,10 +296,13 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
         return "numbers"
     if _disjoint(candidate.actors, event.actors):
         return "actors"
-    if _disjoint(candidate.targets, event.targets):
+    if (_disjoint(candidate.targets, event.targets) and not entry.open_targets
+            and not _union_member(candidate.targets, event.targets)):
         return "targets"
     if _disjoint(profile.statutes, entry.union("statutes")):
         return "statutes"
+    if _disjoint(profile.names & signature.COMPANIES, entry.union("names") & signature.COMPANIES):
+        return "companies"
     if _dates_differ(candidate.event, event):
         return "effective dates"
     if not compatible_products(profile.products, entry.union("products")):
@@ -303,6 +318,12 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
     if _two_documents(candidate, profile, entry, apart):
         return "two official documents"
     return None
+
+
+def _union_member(a: frozenset[str], b) -> bool:
+    """One side names the EU and the other one of its member states (the Netherlands, Germany …)."""
+    members = vocabulary.EU_MEMBERS
+    return bool(("EU" in a and not members.isdisjoint(b)) or ("EU" in b and not members.isdisjoint(a)))
 
 
 def _dates_differ(a: Event, b: Event) -> bool:
@@ -333,6 +354,7 @@ def fact_score(candidate: Probe, profile: Profile, entry: Entry, apart: float | 
     score += 0.15 if profile.direction and profile.direction == entry.direction else 0.0
     score += 0.1 if apart is not None and apart <= 1.5 else 0.0
     score += 0.1 if candidate.specific & specific(entry.measures()) else 0.0
+    score += 0.15 if not profile.names.isdisjoint(entry.union("names")) else 0.0
     if "export_control" in candidate.topics and "export_control" in event.topics:
         score -= 0.2 if _one_kind_each(candidate.measures, entry.measures()) else 0.0
     return score

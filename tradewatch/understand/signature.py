@@ -3,10 +3,11 @@
 A signature is who acts (`actors`), on whom (`targets`), which kinds of measure (`kinds`: ids of
 the bilingual vocabulary in `terms.toml`: anti-dumping, dual-use, entity-list …), which way
 (`direction`: up or down), on which goods (`products`, canonical ids), at which rates, under which
-statute (Section 232, IEEPA, 出口管制法 …), with which document numbers, on which day. "China bans
+statute (Section 232, IEEPA, 出口管制法 …), with which document numbers, on which day, naming which
+companies, organisations or places (`names`: Nvidia / 英伟达, NATO / 北约, Greenland / 格陵兰). "China bans
 exports of gallium to the US" and "中国禁止镓对美出口" have one signature. Dedupe compares signatures
 first (`agree`): two reports with the same actor, kind and at least one shared anchor (a product,
-a target, a rate, a statute) within SIGNATURE_DAYS are one event whatever their wording or
+a target, a rate, a statute, a name) within SIGNATURE_DAYS are one event whatever their wording or
 language; `pairs.conflicts` keeps apart those whose facts differ. Pure.
 """
 from __future__ import annotations
@@ -20,6 +21,10 @@ SIGNATURE_DAYS = 2.0         # how far apart (days) two reports with one signatu
 # Kinds and statutes in one table (statutes named "statute:…"), so a title is screened once.
 TERM_RULES = lexicon.rules(*((t.id, f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.KINDS),
                            *((f"statute:{t.id}", f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.STATUTES))
+# Named companies, organisations and places, read from the whole title (a name in a context clause
+# still anchors: "… after talks on Greenland").
+NAME_RULES = lexicon.rules(*((t.id, f"(?:{t.en})|(?:{t.zh})") for t in vocabulary.NAMES))
+COMPANIES = vocabulary.COMPANIES
 GENERIC = frozenset(t.id for t in vocabulary.KINDS if not t.specific)
 TOPIC_OF = {t.id: t.topic for t in vocabulary.KINDS}
 GENERIC_OF = {"tariff": "tariff", "export_control": "export-control"}
@@ -30,6 +35,11 @@ def terms_of(text: str) -> tuple[frozenset[str], frozenset[str]]:
     found = lexicon.matching(TERM_RULES, text)
     return (frozenset(n for n in found if not n.startswith("statute:")),
             frozenset(n[8:] for n in found if n.startswith("statute:")))
+
+
+def names_of(text: str) -> frozenset[str]:
+    """The named companies, organisations and places a (normalised) text names."""
+    return frozenset(lexicon.matching(NAME_RULES, text))
 
 
 def kinds_of(text: str) -> frozenset[str]:
@@ -53,19 +63,23 @@ class Signature:
     statutes: tuple[str, ...] = ()
     documents: tuple[str, ...] = ()
     date: str | None = None
+    names: tuple[str, ...] = ()          # companies, organisations, places (vocabulary ids)
 
     def as_dict(self) -> dict:
         """The signature as JSON-ready data (what `replay` prints)."""
         return {"actors": list(self.actors), "targets": list(self.targets), "kinds": list(self.kinds),
                 "direction": self.direction, "products": list(self.products), "rates": list(self.rates),
-                "statutes": list(self.statutes), "documents": list(self.documents), "date": self.date}
+                "statutes": list(self.statutes), "documents": list(self.documents), "date": self.date,
+                "names": list(self.names)}
 
 
 def signature(*, actors=(), targets=(), products=(), rates=(), documents=(), kinds=frozenset(),
-              statutes=frozenset(), direction: str | None = None, day: date | None = None) -> Signature:
+              statutes=frozenset(), direction: str | None = None, day: date | None = None,
+              names=frozenset()) -> Signature:
     """A signature from facts already read (an analysis and its title's profile)."""
     return Signature(tuple(actors), tuple(targets), tuple(sorted(kinds)), direction, tuple(products),
-                     tuple(rates), tuple(sorted(statutes)), tuple(documents), day.isoformat() if day else None)
+                     tuple(rates), tuple(sorted(statutes)), tuple(documents), day.isoformat() if day else None,
+                     tuple(sorted(names)))
 
 
 def generic_kinds(topics) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 Countries are ISO alpha-2 codes (and EU) with the names, leaders, ministries and companies that
 stand for them; products (canonical names with English phrases and a Chinese regex, and the umbrellas that cover
-others), kinds of measure and statutes are the bilingual vocabulary of `terms.toml`, read once here. Also here: the cues around a country mention that make it an
+others), kinds of measure, statutes and named companies, organisations and places are the bilingual vocabulary of `terms.toml`, read once here. Also here: the cues around a country mention that make it an
 actor, a target or context, dotted abbreviations rewritten before matching, and the product a
 Federal Register trade-remedy title names. Pure data (one file read at import); the rules are in `lexicon`.
 """
@@ -89,6 +89,8 @@ COUNTRIES: tuple[Country, ...] = (
     Country("UA", ("ukraine", "ukrainian"), (), (), r"乌克兰"),
     Country("BY", ("belarus",), (), (), r"白俄罗斯"),
 )
+# The EU's member states: a measure on the EU reaches them, so "EU" and "NL" can be one target.
+EU_MEMBERS = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
 # Abbreviations written with dots, rewritten before matching so that "U.S." is one word.
 ABBREVIATIONS = ((re.compile(r"\bU\.S\.A?\.?(?=\W|$)"), "US"), (re.compile(r"\bU\.K\.?(?=\W|$)"), "UK"),
                  (re.compile(r"\bE\.U\.?(?=\W|$)"), "EU"))
@@ -128,6 +130,7 @@ class Term:
     zh: str                      # a regular expression on simplified Chinese
     topic: str = ""              # kinds: the topic the kind belongs to
     specific: bool = True        # kinds: False for the generic nouns every report of a topic names
+    role: str = ""               # names: "company", "organisation" or "place"
 
 
 def _load_terms() -> dict:
@@ -145,6 +148,11 @@ UMBRELLAS: dict[str, frozenset[str]] = {
 KINDS: tuple[Term, ...] = tuple(Term(name, e["en"], e["zh"], e["topic"], e.get("specific", True))
                                 for name, e in TERMS["kind"].items())
 STATUTES: tuple[Term, ...] = tuple(Term(name, e["en"], e["zh"]) for name, e in TERMS["statute"].items())
+# The country whose statute it is, for statutes of one country only.
+STATUTE_ACTORS: dict[str, str] = {name: e["actor"] for name, e in TERMS["statute"].items() if e.get("actor")}
+# Named companies, organisations and places that are not countries (Nvidia / 英伟达, NATO / 北约).
+NAMES: tuple[Term, ...] = tuple(Term(name, e["en"], e["zh"], role=e["role"]) for name, e in TERMS["name"].items())
+COMPANIES = frozenset(t.id for t in NAMES if t.role == "company")
 
 # Federal Register trade-remedy titles name their product: "Certain Steel Nails From the Republic of …".
 FR_PRODUCT = re.compile(r"^(?:certain\s+)?(?P<product>[^:;]{3,80}?)\s+from\s+(?:the\s+)?[A-Z][^:;]{2,80}:", I)

@@ -1,0 +1,121 @@
+"""Kinds of split and of wrong merge, each with its rule: companies named, the EU and its members,
+a measure on imports from anywhere, statutes that name their country, plans named with a noun,
+measures in force as announced, undated reports. Invented headlines, built as the pipeline builds
+them (analyze → build_event → EventIndex)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from tradewatch.models import Item
+from tradewatch.understand import signature
+from tradewatch.understand.absorb import absorb, analyze, signature_of
+from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.pairs import Profile
+from tests.understand.test_dedupe import CN_NEWS, DAILY, T0, WIRE, event, index_with
+
+
+def undated(title: str, hours: float, source=DAILY):
+    return replace(event(title, source=source, hours=hours), published_at=None)
+
+
+# --- companies: a facet that keeps two decisions apart and anchors one ------------------------
+def test_licences_for_different_companies_are_different_events():
+    first = event("US grants Samsung and SK Hynix licences to ship chipmaking tools to China")
+    assert index_with(first).match(event("US approves Nvidia chip sales to China", source=DAILY, hours=2)) is None
+
+
+def test_reports_naming_the_same_company_merge_and_its_chinese_name_is_the_same_id():
+    first = event("US grants Samsung and SK Hynix licences to ship chipmaking tools to China")
+    assert index_with(first).match(event("Samsung gets US approval to bring chip tools into China",
+                                         source=DAILY, hours=3)) == first
+    assert signature.names_of("美国批准英伟达芯片对华销售") == signature.names_of("US clears Nvidia chip sales") \
+        == frozenset({"nvidia"})
+
+
+def test_the_signature_carries_the_names():
+    item = Item(WIRE.id, "k", "China exempts some Nexperia chips from its export ban", "https://x.example/",
+                published_at=T0)
+    assert signature_of(item, analyze(item, WIRE), T0).as_dict()["names"] == ["nexperia"]
+
+
+# --- targets: the EU and its members; a measure on imports from anywhere ------------------------
+def test_a_chinese_report_naming_the_netherlands_joins_an_english_one_naming_the_eu():
+    first = event("China eases export ban on Nexperia chips for EU customers")
+    chinese = event("中国放宽安世半导体对荷兰出口限制", source=CN_NEWS, hours=5)
+    assert index_with(first).match(chinese) == first
+
+
+def test_a_measure_first_reported_on_all_imports_is_not_narrowed_by_later_reports():
+    index = EventIndex(timedelta(days=14))
+    first = absorb_title(index, "China imposes 40% safeguard tariff on beef imports above quota", WIRE, 0)
+    second = absorb_title(index, "China slaps 40% over-quota beef tariff on Brazil, Argentina", DAILY, 3)
+    third = absorb_title(index, "China imposes 40% tariff on Australian beef", DAILY, 6)
+    assert first.event.id == second.event.id == third.event.id
+
+
+def test_a_measure_on_one_country_still_differs_from_one_on_another():
+    first = event("Ruritania imposes 40% tariff on Brazilian beef")
+    assert index_with(first).match(event("Ruritania imposes 40% tariff on Australian beef",
+                                         source=DAILY, hours=3)) is None
+
+
+def absorb_title(index: EventIndex, title: str, source, hours: float):
+    when = T0 + timedelta(hours=hours)
+    item = Item(source.id, f"{source.id}:{hours}", title, f"https://{source.id}.example/{hours}",
+                published_at=when, lang=source.lang)
+    return absorb(item, source, index, when)
+
+
+def test_a_statute_of_one_country_names_the_actor():
+    item = Item(DAILY.id, "k", "Section 232 tariffs on heavy trucks take effect", "https://x.example/",
+                published_at=T0)
+    assert analyze(item, DAILY).actors == ("US",)
+
+
+# --- stages: a plan named with its noun; a measure in force as announced ------------------------
+PLAN_AND_DECISION = [
+    ("English", "China imposes gallium export curbs on Japan", "China plans gallium export curbs on Japan"),
+    ("Chinese", "中国对日本实施镓出口管制", "中国酝酿对日本实施镓出口管制"),
+    ("across languages", "中国对日本实施镓出口管制", "China plans gallium export curbs in dispute with Japan"),
+]
+
+
+@pytest.mark.parametrize("name,decision,plan", PLAN_AND_DECISION, ids=[p[0] for p in PLAN_AND_DECISION])
+def test_a_plan_named_with_its_noun_is_not_the_decision(name, decision, plan):
+    source = CN_NEWS if "\u4e00" <= decision[0] <= "\u9fff" else WIRE
+    assert Profile.of(plan).plan and not Profile.of(decision).plan
+    assert index_with(event(decision, source=source)).match(event(plan, source=DAILY, hours=20)) is None
+
+
+def test_a_measure_in_force_as_announced_is_one_event_with_its_announcement():
+    assert not Profile.of("Ruritania orders immediate 20% tariff on Korean cars; takes effect at once").effect
+    assert not Profile.of("Ruritania's 20% car tariff takes effect immediately").effect
+    assert Profile.of("Ruritania's 20% car tariff takes effect").effect
+    first = event("Ruritania announces 20% tariff on Korean cars")
+    later = event("Ruritania's 20% tariff on Korean cars takes effect immediately", source=DAILY, hours=30)
+    assert index_with(first).match(later) == first
+
+
+def test_announcing_or_ordering_a_tariff_raises_and_lifting_one_eases():
+    assert Profile.of("Ruritania orders 25% tax on trade with Korea's partners").direction == "up"
+    assert Profile.of("Ruritania announces 25% tariff on Korean cars").direction == "up"
+    assert Profile.of("Ruritania signs order lifting tariffs on Korean cars").direction == "down"
+    first = undated("Ruritania orders 25% tax on imports from Korea's partners", 0)
+    assert index_with(first).match(undated("Ruritania lifts 25% tariffs on Korea", 2)) is None
+
+
+# --- undated reports of a dated event ----------------------------------------------------------
+def test_undated_reports_sharing_a_named_place_join_the_dated_event():
+    first = event("Trump drops tariff threat against Europe after Greenland framework talks")
+    index = index_with(first)
+    for n, title in enumerate(("Trump abandons Europe tariff threat, touts Greenland deal",
+                               "Greenland deal framework: Trump pauses tariff threats on Europe")):
+        assert index.match(undated(title, 24 * 40 + n)) == first, title
+
+
+def test_an_undated_report_of_another_decision_about_the_same_company_stays_apart():
+    first = event("US adds Huawei cloud unit to Entity List")
+    assert index_with(first).match(undated("US revokes Huawei's licence for Intel chips", 24 * 40)) is None
