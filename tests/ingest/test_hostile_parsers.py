@@ -12,6 +12,7 @@ import pytest
 from tradewatch import errors
 from tradewatch.ingest import parsers
 from tradewatch.ingest.parsers import parse, parse_bounded
+from tradewatch.ingest.parsers import rss as rss_parser
 from tradewatch.models import FetchResult, Item, Source
 
 RSS = Source(id="rss", name="Feed", kind="rss", url="https://news.example.org/rss")
@@ -118,9 +119,12 @@ def test_titles_and_summaries_are_capped(source, body):
     assert elapsed < 3 * FAST
 
 
-def test_an_answer_keeps_at_most_2000_items():
+def test_a_feed_is_read_to_its_500th_entry_and_a_listing_to_its_2000th_row():
     body = rss(*(rss_item(b"Notice %d" % n, b"https://news.example.org/%d" % n) for n in range(2_500)))
-    assert len(run(RSS, body)) == 2_000
+    elapsed, items = timed(RSS, body)
+    assert len(items) == 500 and items[-1].title == "Notice 499" and elapsed < FAST
+    rows = "".join(f"<li><a href='/n/{n}'>Notice {n}</a></li>" for n in range(2_500))
+    assert len(run(HTML, listing(rows))) == 2_000
 
 
 def test_a_date_out_of_range_is_unknown():
@@ -146,6 +150,10 @@ RAISED_BEFORE = {
     "mofcom_unit deep JSON (RecursionError)": (MOFCOM, b'{"success": true, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
     "html idna charset": (HTML, b'<meta charset="idna">' + listing("<li><a href='/a'>" + "x" * 70 + "</a></li>")),
     "html undefined charset (UnicodeError)": (HTML, b'<meta charset="undefined">' + listing("<li><a href='/a'>t</a></li>")),
+    "rss guid with a bad IPv6 host (ValueError)": (RSS, rss(b"<item><title>t</title><guid>http://[::1/a</guid></item>")),
+    "federal_register html_url with a bad IPv6 host (ValueError)": (
+        FR, fr({"document_number": "2026-6", "title": "t", "html_url": "http://[::1/d"})),
+    "rss 100,000 tags (40 s in feedparser's fallback parser)": (RSS, b'{"status": "ok", "' + b"<p>x</p>" * 100_000),
     "html link with a bad IPv6 host (ValueError)": (HTML, listing("<li><a href='http://[::1/a'>t</a></li>")),
 }
 
@@ -166,9 +174,19 @@ def test_a_document_with_wrong_field_types_is_skipped_and_the_rest_read():
 # -- absurd shapes are refused cheaply (issue 15 #2, #5) --------------------------------------
 
 def test_many_unclosed_non_permalink_guids_are_read_in_linear_time():
-    guids = b'<guid isPermaLink="false">x' * 6_000   # 19 s with the old regex
-    elapsed, outcome = timed(RSS, rss(rss_item(more=guids)))
-    assert elapsed < FAST and len(outcome) == 1
+    body = rss(rss_item(more=b'<guid isPermaLink="false">x' * 6_000))   # 21 s with the old regex
+    started = time.perf_counter()
+    assert rss_parser._non_permalink_guids(body) == set()
+    assert time.perf_counter() - started < FAST / 4
+    elapsed, outcome = timed(RSS, body)       # 6,000 nested elements: refused, cheaply
+    assert elapsed < FAST and isinstance(outcome, errors.ParseError) and "deeper than 500" in str(outcome)
+
+
+def test_a_few_thousand_guids_in_well_formed_items_are_read():
+    body = rss(*(rss_item(b"N %d" % n, b"https://news.example.org/%d" % n, b'<guid isPermaLink="false">g-%d</guid>' % n)
+                 for n in range(400)))
+    elapsed, items = timed(RSS, body)
+    assert [item.key for item in items[:2]] == ["g-0", "g-1"] and elapsed < FAST
 
 
 def test_non_permalink_guid_still_becomes_the_key():
@@ -211,3 +229,12 @@ async def test_parse_bounded_turns_a_slow_parse_into_a_parse_error(monkeypatch):
             await asyncio.wait_for(parse_bounded(FetchResult(url=RSS.url, body=b"x" * 10), RSS, 0.2), 5)
     finally:
         release.set()
+
+
+def test_a_feed_is_read_to_its_first_2_mb_of_whole_entries():
+    entry = rss_item(more=b"<description>" + b"duty " * 20_000 + b"</description>")   # 100 KB each
+    body = rss(*(entry.replace(b"/a<", b"/%d<" % n) for n in range(40)))             # 4 MB
+    elapsed, items = timed(RSS, body)
+    assert 15 <= len(items) < 20 and elapsed < 2 * FAST
+    with pytest.raises(errors.ParseError, match="no entry ends within its first 2,000,000 bytes"):
+        run(RSS, HEAD + b"<item><title>" + b"A" * 3_000_000)

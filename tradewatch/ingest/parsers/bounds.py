@@ -18,14 +18,14 @@ MAX_JSON_DEPTH = 64
 MAX_HTML_DEPTH = 4000        # a whole page
 MAX_FRAGMENT_DEPTH = 500     # a summary's markup
 
-JSON_TOKENS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"?')
+JSON_TOKENS = re.compile(r'[\[\]{}]|"[^"\\]*(?:\\.[^"\\]*)*"?')   # brackets, and whole strings to skip
 
 # Elements whose end tag a page may leave out, or that have none: they never add depth.
 UNCOUNTED = frozenset("area base br col embed hr img input link meta source track wbr param keygen "
                       "p li dt dd option optgroup tr td th thead tbody tfoot colgroup caption rb rt rtc rp "
                       "html head body".split())
 RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "noscript", "iframe", "noembed"})
-HTML_MARKS = re.compile(r"<!--|<(/?)([A-Za-z][A-Za-z0-9-]{0,40})")
+HTML_MARKS = re.compile(r"<!--|<!\[cdata\[|<(/?)([a-z][a-z0-9:-]{0,40})")   # on lower-cased text
 
 
 def load_json(body: bytes, what: str) -> Any:
@@ -34,12 +34,22 @@ def load_json(body: bytes, what: str) -> Any:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ParseError(f"{what} is not valid JSON: {exc}") from None
-    if json_depth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+    if is_too_deep_json(text, MAX_JSON_DEPTH):
         raise ParseError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels: refused")
     try:
         return json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise ParseError(f"{what} is not valid JSON: {exc}") from None
+
+
+def is_too_deep_json(text: str, limit: int) -> bool:
+    """True when JSON nests deeper than `limit` (without scanning when it has too few brackets to)."""
+    return text.count("[") + text.count("{") > limit and json_depth(text, limit) > limit
+
+
+def is_too_deep_html(markup: str, limit: int) -> bool:
+    """True when HTML nests deeper than `limit` (without scanning when it has too few tags to)."""
+    return markup.count("<") > limit and nesting_depth(markup, limit) > limit
 
 
 def json_depth(text: str, limit: int) -> int:
@@ -60,8 +70,8 @@ def json_depth(text: str, limit: int) -> int:
 def nesting_depth(markup: str, limit: int = MAX_HTML_DEPTH) -> int:
     """How deep elements nest in `markup`, by one linear scan of its tags; stops past `limit`.
 
-    Tags inside comments and raw-text elements (script, style …) are skipped; elements whose end
-    tag may be left out (p, li, td …) and void ones (br, img …) never count.
+    Tags inside comments, CDATA sections and raw-text elements (script, style …) are skipped;
+    elements whose end tag may be left out (p, li, td …) and void ones (br, img …) never count.
     """
     lowered = markup.lower()
     depth = deepest = position = 0
@@ -73,6 +83,8 @@ def nesting_depth(markup: str, limit: int = MAX_HTML_DEPTH) -> int:
         closing, name = match.group(1), match.group(2)
         if match.group() == "<!--":
             position = _skip_past(lowered, "-->", position)
+        elif match.group() == "<![cdata[":
+            position = _skip_past(lowered, "]]>", position)
         elif name in UNCOUNTED:
             continue
         elif closing:
@@ -92,5 +104,5 @@ def _skip_past(text: str, marker: str, start: int) -> int:
 
 def check_nesting(markup: str, what: str = "page") -> None:
     """ParseError for markup nested deeper than MAX_HTML_DEPTH, before the HTML parser sees it."""
-    if nesting_depth(markup, MAX_HTML_DEPTH) > MAX_HTML_DEPTH:
+    if is_too_deep_html(markup, MAX_HTML_DEPTH):
         raise ParseError(f"the {what} nests elements deeper than {MAX_HTML_DEPTH:,} levels: refused")

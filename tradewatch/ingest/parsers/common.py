@@ -22,12 +22,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Iterable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from tradewatch.docnumbers import first_doc_number, title_doc_number
-from tradewatch.ingest.parsers.bounds import MAX_FRAGMENT_DEPTH, nesting_depth
+from tradewatch.ingest.parsers.bounds import MAX_FRAGMENT_DEPTH, is_too_deep_html
 from tradewatch.models import BEIJING, UTC, Item, Source
 from tradewatch.urls import canonical_url
 
@@ -225,7 +225,7 @@ def html_to_text(markup: str, drop: Iterable[str] = ()) -> str:
     """
     if "<" not in (markup or ""):
         return collapse(html.unescape(markup or ""))
-    if nesting_depth(markup, MAX_FRAGMENT_DEPTH) > MAX_FRAGMENT_DEPTH:
+    if is_too_deep_html(markup, MAX_FRAGMENT_DEPTH):
         return collapse(html.unescape(ANY_TAG.sub(" ", markup)))
     tree = LexborHTMLParser(markup)
     tree.strip_tags(NON_TEXT_TAGS)
@@ -323,8 +323,14 @@ def valid_text(text: str) -> str:
 
 
 def clean_url(url: str) -> str:
-    """A link as written, without whitespace or control characters anywhere in it (feeds wrap hrefs)."""
-    return URL_NOISE.sub("", valid_text((url or "")[:RAW_TEXT_LIMIT]))
+    """A link as written, without whitespace or control characters anywhere in it (feeds wrap
+    hrefs); "" for one no URL parser can read (`http://[::1`)."""
+    url = URL_NOISE.sub("", valid_text((url or "")[:RAW_TEXT_LIMIT]))
+    try:
+        urlsplit(url).port
+    except ValueError:    # "Invalid IPv6 URL", a port out of range …
+        return ""
+    return url
 
 
 def finish(items: Iterable[Item], source: Source) -> list[Item]:

@@ -18,7 +18,7 @@ from typing import Any
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
 from tradewatch.ingest.parsers.bounds import load_json
-from tradewatch.ingest.parsers.common import clean_summary, clean_title, finish, html_title, looks_like_html
+from tradewatch.ingest.parsers.common import clean_summary, clean_title, clean_url, finish, html_title, looks_like_html
 from tradewatch.urls import canonical_url
 
 FR_TZ = timezone(timedelta(hours=-5), "UTC-05:00")
@@ -77,7 +77,7 @@ def _item(doc: dict[str, Any], source: Source) -> Item:
     date = _text(doc, "publication_date")
     return Item(
         source_id=source.id, key=number, title=clean_title(_text(doc, "title")),
-        url=canonical_url(_text(doc, "html_url") or DOCUMENT_URL.format(number)),
+        url=canonical_url(clean_url(_text(doc, "html_url")) or DOCUMENT_URL.format(number)),
         published_at=_publication_time(date), published_raw=date,
         summary=clean_summary(_text(doc, "abstract") or _text(doc, "action")),
         lang=source.lang, doc_number=number, extra=_extra(doc, number),

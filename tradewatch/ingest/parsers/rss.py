@@ -8,12 +8,16 @@ go to extra["categories"]. An HTML page or unreadable XML is a ParseError, a fee
 an EmptyParseError; a title_filter that keeps nothing is not an error. A feed feedparser calls
 malformed (`bozo`) is read when it still has usable entries; with none (a truncated answer) it is a
 ParseError, never "ok, 0 items". Whatever feedparser itself raises on hostile bytes (its encoding
-detection, character references) becomes a ParseError too.
+detection, character references) becomes a ParseError too. To keep feedparser's cost bounded, a
+feed is read up to its 500th entry or its first 2 MB (whole entries), numeric character references
+it cannot decode become U+FFFD, and a feed with more than 40,000 tags in those entries, or nested
+deeper than 500 levels, is refused.
 """
 from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
 from datetime import datetime
 from typing import Any
@@ -23,9 +27,10 @@ import feedparser
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import UTC, FetchResult, Item, Source
 from tradewatch.ingest.parsers.common import (
-    MAX_ITEMS, clean_title, finish, html_title, html_to_text, identity, looks_like_html, parse_date,
+    MAX_ITEMS, body_head, clean_title, clean_url, finish, html_title, html_to_text, identity, looks_like_html, parse_date,
     resolve_link, source_tz, truncate,
 )
+from tradewatch.ingest.parsers.bounds import is_too_deep_html
 from tradewatch.urls import canonical_url
 
 # Markup that is page furniture, not the story (CSS selectors), and closing lines to cut.
@@ -37,6 +42,11 @@ UNTITLED_LENGTH = 120   # an item without a title is named by the start of its s
 GUID_TAGS = re.compile(rb"<guid\b([^<>]{0,1000})>|</guid\s*>", re.IGNORECASE)
 NOT_PERMALINK = re.compile(rb"""\bisPermaLink\s*=\s*["']?false""", re.IGNORECASE)
 CDATA = re.compile(r"^\s*<!\[CDATA\[(.*?)\]\]>\s*$", re.DOTALL)
+MAX_FEED_ENTRIES = 500    # read from one feed (real feeds list 10 to 100)
+MAX_FEED_BYTES = 2_000_000
+MAX_FEED_DEPTH = 500      # elements nested in the feed's own XML (escaped HTML does not count)
+MAX_FEED_TAGS = 40_000    # feedparser spends 15–50 µs on each tag: 40,000 take about a second
+ENTRY_END = re.compile(rb"</(?:item|entry)\s*>", re.IGNORECASE)
 CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,40}|[0-9]{1,40});")
 # What feedparser raises from inside on hostile bytes (encoding detection, character references …).
 FEEDPARSER_FAILURES = (ValueError, TypeError, LookupError, AttributeError, IndexError, RecursionError,
@@ -64,7 +74,11 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
 
 
 def _feedparser(result: FetchResult) -> Any:
-    body = CHARREF.sub(_valid_charref, result.body)
+    body = CHARREF.sub(_valid_charref, _first_entries(result.body))
+    if body.count(b"<") > MAX_FEED_TAGS:
+        raise ParseError(f"not a readable feed: more than {MAX_FEED_TAGS:,} tags in its first {MAX_FEED_ENTRIES} entries")
+    if is_too_deep_html(body.decode("latin-1"), MAX_FEED_DEPTH):
+        raise ParseError(f"not a readable feed: elements nest deeper than {MAX_FEED_DEPTH} levels")
     try:
         return feedparser.parse(io.BytesIO(body), response_headers=_headers(result),
                                 sanitize_html=False, resolve_relative_uris=False)
@@ -81,6 +95,22 @@ def _why_no_entries(feed: Any, body: bytes) -> ParseError:
     if not feed.get("version"):
         return ParseError("not a readable feed: no RSS or Atom root element")
     return EmptyParseError("the feed has no items")
+
+
+def _first_entries(body: bytes) -> bytes:
+    """The feed up to the end of its MAX_FEED_ENTRIES-th entry, or of its last entry within the
+    first MAX_FEED_BYTES, closed again. feedparser's cost grows with both (its fallback parser for
+    malformed XML takes about 1 ms an entry), and no real feed comes near either."""
+    if len(body) <= MAX_FEED_BYTES and body.count(b"</") < MAX_FEED_ENTRIES:
+        return body      # too few end tags to hold MAX_FEED_ENTRIES entries: nothing to cut
+    ends = [end.end() for end in itertools.islice(ENTRY_END.finditer(body, 0, MAX_FEED_BYTES), MAX_FEED_ENTRIES)]
+    if len(ends) < MAX_FEED_ENTRIES and len(body) <= MAX_FEED_BYTES:
+        return body
+    if not ends:
+        raise ParseError(f"not a readable feed: no entry ends within its first {MAX_FEED_BYTES:,} bytes")
+    head = body_head(body)
+    closing = b"</feed>" if "<feed" in head else b"</rdf:RDF>" if "<rdf:rdf" in head else b"</channel></rss>"
+    return body[:ends[-1]] + closing
 
 
 def _valid_charref(ref: re.Match[bytes]) -> bytes:
@@ -154,7 +184,7 @@ def _fallback_key(guid: str, url: str, opaque: set[str]) -> str:
     guid = (guid or "").strip()
     if guid and (guid in opaque or not re.match(r"(?i)https?://", guid)):
         return guid
-    return url or canonical_url(guid)
+    return url or canonical_url(clean_url(guid))
 
 
 def _published(entry: Any, source: Source) -> tuple[str, datetime | None]:
