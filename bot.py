@@ -73,7 +73,7 @@ def open_services(settings: Settings, *, with_fetcher: bool = True, read_only: b
     fetcher = None
     if with_fetcher:
         from tradewatch.ingest.fetch import Fetcher
-        fetcher = Fetcher.from_settings(settings)
+        fetcher = Fetcher.from_settings(settings, sources=sources)
     return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
 
 

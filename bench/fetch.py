@@ -95,9 +95,10 @@ async def measure(sources: int = 50, hosts: int = 25, delay: float = 0.5) -> Mea
         stories = {name: story_mix(corpus, guids, name, ITEMS_PER_FEED) for name in names}
         publish(servers, stories, 0.0, NOW)
         catalog = [Source(name, f"Benchmark feed {name}", "rss",
-                          servers[number % hosts].url(f"/{name}.rss"), every=timedelta(minutes=10))
+                          servers[number % hosts].url(f"/{name}.rss"), every=timedelta(minutes=10),
+                          allow_private=True)
                    for number, name in enumerate(names)]
-        async with Fetcher.from_settings(settings) as fetcher:
+        async with Fetcher.from_settings(settings, sources=catalog) as fetcher:
             services = Services(settings=settings, store=open_store(None), sources=catalog, fetcher=fetcher,
                                 clock=clock)
             pipeline = Pipeline(services)

@@ -39,11 +39,12 @@ class Clock:
 async def services(http_server):
     clock = Clock()
     fr = Source(id="fr-bis", name="Federal Register: BIS", kind="federal_register",
-                url=http_server.url("/fr.json"), authority="official", country="US", every=timedelta(minutes=15))
+                url=http_server.url("/fr.json"), authority="official", country="US", every=timedelta(minutes=15),
+                allow_private=True)
     news = Source(id="wire", name="Example Wire", kind="rss", url=http_server.url("/news.rss"),
-                  authority="news", every=timedelta(minutes=10))
+                  authority="news", every=timedelta(minutes=10), allow_private=True)
     settings = Settings(backoff_max_minutes=60)
-    fetcher = Fetcher.from_settings(settings)
+    fetcher = Fetcher.from_settings(settings, sources=[fr, news])
     svc = Services(settings=settings, store=open_store(None), sources=[fr, news], fetcher=fetcher, clock=clock)
     yield svc
     await fetcher.aclose()

@@ -36,6 +36,9 @@ class Source:
     # with root-relative links of the www site).
     base_url: str = ""
     note: str = ""
+    # Optional: this source's host may resolve to private and loopback addresses (a source on the
+    # operator's own network, a test server); link-local and metadata addresses stay refused.
+    allow_private: bool = False
 
     @property
     def is_official(self) -> bool:
@@ -63,7 +66,8 @@ class FetchError:
     """Why a fetch or parse gave no items. `kind` is one of FetchError.KINDS."""
 
     KINDS = ("timeout", "network", "http_4xx", "http_5xx", "rate_limited", "too_large",
-             "parse", "empty", "structure_changed", "internal")   # internal: an exception of ours
+             "parse", "empty", "structure_changed", "internal",   # internal: an exception of ours
+             "blocked_address")
 
     kind: str
     message: str

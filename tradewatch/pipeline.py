@@ -139,7 +139,7 @@ class Pipeline:
             state = self._succeeded(state, source, fetched, started, now, state.last_item_count)
             return PassResult(source, not_modified=True, state=state, items=state.last_item_count)
         try:
-            items = parsers.parse(fetched, source)
+            items = await parsers.parse_bounded(fetched, source)
         except ParseError as exc:
             return self._failed(source, state, self._parse_error(exc, state), started, None, now)
         baseline = not state.baseline_done

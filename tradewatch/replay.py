@@ -29,6 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from tradewatch.ingest.parsers.common import SUMMARY_LIMIT, TITLE_LIMIT   # the parsers' caps
 from tradewatch.understand import lexicon
 from tradewatch.understand.absorb import absorb, signature_of
 from tradewatch.understand.dedupe import DEFAULT_WINDOW, EventIndex
@@ -176,8 +177,8 @@ def infer_authority(name: str, url: str = "") -> str:
 
 def item_of(record: Record, source: Source) -> Item:
     key = canonical_url(record.url) if record.url else f"line:{record.id}"
-    return Item(source_id=source.id, key=key, title=record.title, url=record.url,
-                published_at=record.published, summary=record.summary, lang=record.lang)
+    return Item(source_id=source.id, key=key, title=record.title[:TITLE_LIMIT], url=record.url,
+                published_at=record.published, summary=record.summary[:SUMMARY_LIMIT], lang=record.lang)
 
 
 if __name__ == "__main__":

@@ -21,13 +21,25 @@ FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Test desk</titl
        b'<item><title>Duty notice 7</title><link>https://example.org/n/7</link></item></channel></rss>'
 
 
+LOCAL = {"127.0.0.1", "localhost"}      # the test server's hosts: private addresses allowed
+PUBLIC = "93.184.215.14"
+
+
+async def stub_resolver(host: str, port: int) -> list[str]:
+    """No test asks the system resolver: localhost is 127.0.0.1, every other name a public address."""
+    return ["127.0.0.1"] if host == "localhost" else [PUBLIC]
+
+
 def fetcher_for(timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None, **kwargs) -> Fetcher:
     settings = Settings(http_timeout=timeout, http_user_agent=UA)
+    kwargs.setdefault("private_hosts", LOCAL)
+    kwargs.setdefault("resolver", stub_resolver)
     return Fetcher(make_client(settings, transport=transport), **kwargs)
 
 
 async def fetch(url: str, *, timeout: float = 5.0, **kwargs):
-    options = {k: kwargs.pop(k) for k in ("max_bytes", "per_host", "deadline", "clock") if k in kwargs}
+    options = {k: kwargs.pop(k) for k in ("max_bytes", "per_host", "deadline", "clock", "private_hosts", "resolver")
+               if k in kwargs}
     async with fetcher_for(timeout, **options) as fetcher:
         return await asyncio.wait_for(fetcher.fetch(url, **kwargs), BOUND)
 

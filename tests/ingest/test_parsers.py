@@ -26,8 +26,9 @@ from selectolax.lexbor import LexborHTMLParser
 from tradewatch import errors
 from tradewatch.models import BEIJING, UTC, FetchResult, Item, Source
 from tradewatch.ingest.parsers import PARSERS, parse
+from tradewatch.ingest.parsers.bounds import json_depth, nesting_depth
 from tradewatch.ingest.parsers.common import (
-    clean_summary, clean_title, decode_html, identity, parse_date, resolve_link, source_tz,
+    clean_summary, clean_title, clean_url, decode_html, identity, parse_date, resolve_link, source_tz, valid_text,
 )
 from tradewatch.ingest.parsers.html import extract
 from tradewatch.urls import canonical_url
@@ -267,3 +268,41 @@ def test_rss_item_without_title_is_named_by_its_summary_and_one_without_identity
     source = Source(id="s", name="s", kind="rss", url="https://example.com/rss")
     items = parse(FetchResult(url=source.url, body=body, content_type="application/rss+xml"), source)
     assert [(i.key, i.title) for i in items] == [("n-1", "Duties on bicycles rise to 30% from Monday.")]
+
+
+# --- the bounds: valid text, nesting measured in one linear scan -----------------------------------
+
+VALID_TEXT_CASES = {
+    "controls dropped, tab and newline become spaces": ("a\x00b\x07c\td\ne\r\x7f", "abc d e "),
+    "lone surrogate replaced": ("tariff \ud800!", "tariff \ufffd!"),
+    "surrogate pair joined": ("\ud83d\ude00", "😀"),
+    "plain text untouched": ("商务部公告 2026年第36号 — 25%", "商务部公告 2026年第36号 — 25%"),
+}
+
+
+@pytest.mark.parametrize(("text", "want"), list(VALID_TEXT_CASES.values()), ids=list(VALID_TEXT_CASES))
+def test_valid_text(text, want):
+    assert valid_text(text) == want
+
+
+def test_clean_url_drops_whitespace_inside_and_out():
+    assert clean_url("\n  https://x.gov/a\n/b c\u3000\x00 ") == "https://x.gov/a/bc"
+
+
+NESTING_CASES = {
+    "siblings are not depth": ("<div></div>" * 10_000, 1),
+    "nested divs": ("<div>" * 30 + "</div>" * 30, 30),
+    "unclosed p, li, br and img do not count": ("<p>a<li>b<br><img src=x>" * 5_000, 0),
+    "tags in scripts and comments are skipped": ("<script>" + "<div>" * 9_000 + "</script><!--" + "<div>" * 9_000 + "-->", 0),
+    "stops past the limit": ("<span>" * 100_000, 4_001),
+}
+
+
+@pytest.mark.parametrize(("markup", "want"), list(NESTING_CASES.values()), ids=list(NESTING_CASES))
+def test_nesting_depth(markup, want):
+    assert nesting_depth(markup, 4_000) == want
+
+
+def test_json_depth_skips_brackets_in_strings():
+    assert json_depth('{"a": ["[[[[", {"b": "}}}"}]}', 64) == 3
+    assert json_depth("[" * 1_000_000, 64) == 65

@@ -21,7 +21,7 @@ from tradewatch.models import AUTHORITIES, Source
 from tradewatch.ingest.parsers import PARSERS
 
 KEYS = {"id", "name", "kind", "url", "authority", "country", "lang", "every", "enabled", "select",
-        "title_filter", "base_url", "note"}
+        "title_filter", "base_url", "note", "allow_private"}
 REQUIRED = ("id", "name", "kind", "url")
 SELECT_KEYS = {"item", "title", "link", "date", "summary", "date_format"}
 HTML_KINDS = {"html", "mofcom_unit"}
@@ -100,8 +100,9 @@ def _parse_entry(entry: dict[str, Any], index: int, origin: str) -> Source:
         every = parse_interval(entry.get("every", "15m"))
     except ValueError as exc:
         raise fail("every", str(exc)) from None
-    if not isinstance(entry.get("enabled", True), bool):
-        raise fail("enabled", "must be true or false")
+    for key in ("enabled", "allow_private"):
+        if not isinstance(entry.get(key, key == "enabled"), bool):
+            raise fail(key, "must be true or false")
     select = entry.get("select", {})
     if not isinstance(select, dict) or not all(isinstance(v, str) for v in select.values()):
         raise fail("select", "must be a table of strings")
@@ -126,6 +127,7 @@ def _parse_entry(entry: dict[str, Any], index: int, origin: str) -> Source:
         country=entry.get("country", ""), lang=entry.get("lang", "en"), every=every,
         enabled=entry.get("enabled", True), select=dict(select), title_filter=entry.get("title_filter", ""),
         base_url=entry.get("base_url", ""), note=entry.get("note", ""),
+        allow_private=entry.get("allow_private", False),
     )
 
 

@@ -2,11 +2,16 @@
 
 `make_client` builds the one shared `httpx.AsyncClient` (timeouts, redirects, an honest
 User-Agent, gzip); `Fetcher.fetch` sends If-None-Match / If-Modified-Since, streams the body under
-a size cap, limits how many requests run at once against one host, and returns a `FetchResult`.
+a size cap that counts decoded bytes (tradewatch.ingest.decoding: a gzip bomb stops at the cap),
+limits how many requests run at once against one host, checks the address of every hop before it
+is connected to (tradewatch.ingest.addresses: no link-local or metadata address ever, no private or
+loopback one unless the source's host opted in with `allow_private`), and returns a `FetchResult`.
 It never raises for network or HTTP trouble: the result's `error` is a `FetchError` whose kind is
-`timeout`, `network`, `http_4xx`, `http_5xx`, `rate_limited`, `too_large` or `empty`, with a short
-message an operator can read. It does not retry (the pipeline backs off between passes) and never
-logs bodies.
+`timeout`, `network`, `http_4xx`, `http_5xx`, `rate_limited`, `too_large`, `empty` or
+`blocked_address`, with a short message an operator can read. It retries only once, at once, after
+a protocol error (a connection a previous answer left unusable is closed by then, so the retry goes
+out on a fresh one); otherwise the pipeline backs off between passes. It never logs bodies.
+`Retry-After` is read as seconds, bounded by RETRY_AFTER_MAX, and never raises.
 """
 from __future__ import annotations
 
@@ -14,22 +19,28 @@ import asyncio
 import logging
 import socket
 import ssl
+import math
 import time
 from dataclasses import replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from typing import Callable, Mapping
+from typing import Callable, Collection, Iterable, Mapping
 
 import httpx
 
-from tradewatch.models import UTC, FetchError, FetchResult
+from tradewatch.ingest import addresses
+from tradewatch.ingest.decoding import CappedDecoder, DecodeError, TooLarge
+from tradewatch.models import UTC, FetchError, FetchResult, Source
 from tradewatch.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 DEADLINE_FACTOR = 3          # from_settings: a whole fetch may take at most 3 × HTTP_TIMEOUT
+RETRY_AFTER_MAX = 86_400.0   # seconds: a Retry-After beyond a day is read as a day
+PRIVATE_OK = "tradewatch.allow_private"   # request extension: this fetch may reach private addresses
+PROTOCOL_ERRORS = (httpx.RemoteProtocolError, httpx.LocalProtocolError)
 
 # Which timeout fired, and how to say it: exception type -> (httpx.Timeout attribute, phase).
 TIMEOUT_PHASES: Mapping[type, tuple[str, str]] = {
@@ -67,27 +78,40 @@ def make_client(settings: Settings, *, transport: httpx.AsyncBaseTransport | Non
     )
 
 
+class BlockedAddress(Exception):
+    """A hop of a fetch would connect to an address it may not reach."""
+
+
 class Fetcher:
     """Conditional GETs through one client, at most `per_host` at once against any host.
 
-    The fetcher owns its client: `aclose()` closes it. `deadline` (seconds, optional) bounds a
-    whole fetch, body included, against servers that drip bytes just inside the read timeout.
-    `clock` turns a Retry-After HTTP-date into seconds.
+    The fetcher owns its client: `aclose()` closes it (and adds its address check to the client's
+    request hooks, which run before every hop). `deadline` (seconds, optional) bounds a whole
+    fetch, body included, against servers that drip bytes just inside the read timeout. `clock`
+    turns a Retry-After HTTP-date into seconds. `private_hosts`: the hosts whose fetches may reach
+    private and loopback addresses (`private_hosts_of(sources)`); `resolver` is a seam for tests.
     """
 
     def __init__(self, client: httpx.AsyncClient, *, max_bytes: int = 8_000_000, per_host: int = 2,
-                 deadline: float | None = None, clock: Callable[[], datetime] = utcnow) -> None:
+                 deadline: float | None = None, clock: Callable[[], datetime] = utcnow,
+                 private_hosts: Collection[str] = (), resolver: addresses.Resolver = addresses.resolve) -> None:
         self._client = client
         self._max_bytes = max_bytes
         self._per_host = per_host
         self._deadline = deadline
         self._clock = clock
+        self._private_hosts = frozenset(host.lower() for host in private_hosts)
+        self._resolver = resolver
         self._slots: dict[str, asyncio.Semaphore] = {}
+        hooks = client.event_hooks
+        client.event_hooks = {**hooks, "request": [*hooks.get("request", []), self._check_address]}
 
     @classmethod
-    def from_settings(cls, settings: Settings, client: httpx.AsyncClient | None = None) -> "Fetcher":
+    def from_settings(cls, settings: Settings, client: httpx.AsyncClient | None = None,
+                      sources: Iterable[Source] = ()) -> "Fetcher":
         return cls(client or make_client(settings), max_bytes=settings.http_max_bytes,
-                   per_host=settings.http_per_host, deadline=settings.http_timeout * DEADLINE_FACTOR)
+                   per_host=settings.http_per_host, deadline=settings.http_timeout * DEADLINE_FACTOR,
+                   private_hosts=private_hosts_of(sources))
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -104,7 +128,8 @@ class Fetcher:
         request_headers = conditional_headers(etag, last_modified, headers)
         async with self._slot(url):
             started = time.perf_counter()
-            result = await self._guarded_get(url, request_headers, etag, last_modified)
+            result = await self._guarded_get(url, request_headers, etag, last_modified,
+                                             host_of(url).lower() in self._private_hosts)
             result = replace(result, elapsed=round(time.perf_counter() - started, 4))
         log.debug("fetch %s -> %s %s (%d bytes, %.2fs)", url, result.status,
                   result.error or ("304" if result.not_modified else "ok"), len(result.body), result.elapsed)
@@ -117,10 +142,18 @@ class Fetcher:
         return self._slots[host]
 
     async def _guarded_get(self, url: str, headers: dict[str, str], etag: str | None,
-                           last_modified: str | None) -> FetchResult:
+                           last_modified: str | None, allow_private: bool) -> FetchResult:
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._get(url, headers, etag, last_modified)
+                try:
+                    return await self._get(url, headers, etag, last_modified, allow_private)
+                except PROTOCOL_ERRORS:
+                    # httpcore has closed the connection that failed; the retry takes a fresh one.
+                    return await self._get(url, headers, etag, last_modified, allow_private)
+        except BlockedAddress as exc:
+            return FetchResult(url=url, error=FetchError("blocked_address", str(exc)))
+        except DecodeError as exc:
+            return FetchResult(url=url, error=FetchError("network", shorten(f"could not decode the body: {exc}")))
         except TimeoutError:  # only our own deadline raises the builtin; httpx raises its own types
             total = f" after {self._deadline:g}s" if self._deadline is not None else ""
             return FetchResult(url=url, error=FetchError("timeout", f"timed out{total} in total"))
@@ -130,9 +163,20 @@ class Fetcher:
             return FetchResult(url=url, error=describe_network(exc, self._client.max_redirects))
 
     async def _get(self, url: str, headers: dict[str, str], etag: str | None,
-                   last_modified: str | None) -> FetchResult:
-        async with self._client.stream("GET", url, headers=headers) as response:
+                   last_modified: str | None, allow_private: bool) -> FetchResult:
+        async with self._client.stream("GET", url, headers=headers,
+                                       extensions={PRIVATE_OK: allow_private}) as response:
             return await self._read(response, etag, last_modified)
+
+    async def _check_address(self, request: httpx.Request) -> None:
+        """Request hook, run before every hop: raise BlockedAddress for an address it may not reach."""
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        literal = addresses.literal(host)
+        found = [literal] if literal else await self._resolver(host, port)
+        why = addresses.refusal(found, bool(request.extensions.get(PRIVATE_OK)))
+        if why:
+            raise BlockedAddress(f"refused to connect to {host}: {why}")
 
     async def _read(self, response: httpx.Response, etag: str | None, last_modified: str | None) -> FetchResult:
         result = FetchResult(
@@ -181,15 +225,23 @@ def conditional_headers(etag: str | None, last_modified: str | None,
 
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes | None:
-    """The decoded body, or None as soon as it grows past `limit` bytes (the rest is never read)."""
+    """The decoded body, or None as soon as it (or any Content-Encoding layer of it) grows past
+    `limit` bytes; the rest is never read. DecodeError for an unknown or corrupt encoding."""
+    if response.is_stream_consumed:     # built with its content already read (httpx.MockTransport)
+        return response.content if len(response.content) <= limit else None
+    decoder = CappedDecoder(response.headers.get("content-encoding", ""), limit)
     chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+    try:
+        async for raw in response.aiter_raw():
+            chunks.append(decoder.feed(raw))
+    except TooLarge:
+        return None
     return b"".join(chunks)
+
+
+def private_hosts_of(sources: Iterable[Source]) -> set[str]:
+    """The hosts of the catalog entries that set `allow_private = true`."""
+    return {host_of(source.url).lower() for source in sources if source.allow_private}
 
 
 def host_of(url: str) -> str:
@@ -224,21 +276,28 @@ def status_error(status: int, reason: str = "", retry_after: float | None = None
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP-date relative to `now`."""
+    """Retry-After as seconds, from 0 to RETRY_AFTER_MAX: a number of seconds or an HTTP-date
+    relative to `now`. None when absent or unreadable (`nan`, garbage); never raises."""
     if not value or not value.strip():
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = _seconds_until(value, now)
+    if seconds is None or math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)
+
+
+def _seconds_until(value: str, now: datetime) -> float | None:
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return round((when - now).total_seconds(), 3)
+    except (TypeError, ValueError, IndexError, OverflowError):   # year 0001 at +23:59 overflows
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, round((when - now).total_seconds(), 3))
 
 
 def describe_timeout(exc: httpx.TimeoutException, timeout: httpx.Timeout) -> FetchError:

@@ -1,5 +1,12 @@
 """Helpers every parser shares: decoding HTML bytes, reading date labels, resolving links,
-cleaning titles and summaries, choosing an item's key, and the catalog's title filter.
+cleaning titles and summaries, choosing an item's key, the catalog's title filter, and the bounds
+that keep hostile input cheap and harmless.
+
+Every parser ends with `finish`: each string an Item carries is made valid text (lone surrogates
+replaced, C0 controls dropped, tabs and newlines made spaces), titles are one line of at most
+TITLE_LIMIT characters, summaries at most SUMMARY_LIMIT, URLs lose whitespace, dates outside
+DATE_RANGE become unknown, and at most MAX_ITEMS items are kept. The nesting limits for JSON
+and HTML are in tradewatch.ingest.parsers.bounds.
 
 All pure. Dates follow one rule: a label with a zone keeps it; a label without one is read in the
 source's zone (`source_tz`: Beijing for CN sources, else UTC); a date-only label is 00:00 in that
@@ -11,18 +18,25 @@ from __future__ import annotations
 import codecs
 import html
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterable
-from urllib.parse import urljoin
+from typing import Any, Callable, Iterable
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from tradewatch.docnumbers import first_doc_number, title_doc_number
+from tradewatch.ingest.parsers.bounds import MAX_FRAGMENT_DEPTH, is_too_deep_html
 from tradewatch.models import BEIJING, UTC, Item, Source
 from tradewatch.urls import canonical_url
 
 SUMMARY_LIMIT = 1000
+TITLE_LIMIT = 1000
+RAW_TEXT_LIMIT = 64_000      # characters of a raw title worth cleaning at all
+RAW_MARKUP_LIMIT = 400_000   # characters of a summary's markup read for its first SUMMARY_LIMIT of text
+MAX_ITEMS = 2000             # items kept from one answer (a listing page has tens)
+DATE_RANGE = (datetime(1990, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))  # else unknown
 NON_TEXT_TAGS = ["script", "style", "head", "noscript", "template"]
 
 # ---------------------------------------------------------------------------------------------
@@ -33,6 +47,7 @@ CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "g
                    "ascii": "cp1252"}   # WHATWG: the Latin-1 labels mean windows-1252
 # Declarations that decode any byte string without error, so they can hide UTF-8 (FMPRC English).
 PERMISSIVE = {"cp1252", "iso8859-15", "iso8859-2"}
+NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"}
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -78,9 +93,11 @@ def _declared_charsets(body: bytes, content_type: str) -> list[str]:
 def _normal_encoding(name: str) -> str | None:
     name = CHARSET_ALIASES.get(name.strip().lower(), name.strip().lower())
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
         return None
+    # Only real text encodings: "idna", "rot13", "base64", "undefined" … are codecs too.
+    return info.name if getattr(info, "_is_text_encoding", True) and info.name not in NOT_CHARSETS else None
 
 
 def _is_utf8_text(body: bytes) -> bool:
@@ -90,7 +107,7 @@ def _is_utf8_text(body: bytes) -> bool:
 def _try_decode(body: bytes, encoding: str) -> str | None:
     try:
         return body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError, ValueError):   # UnicodeError: e.g. "idna" on a long label
         return None
 
 
@@ -202,9 +219,14 @@ def collapse(text: str) -> str:
 
 
 def html_to_text(markup: str, drop: Iterable[str] = ()) -> str:
-    """The visible text of an HTML fragment, scripts and styles removed, plus any `drop` selectors."""
+    """The visible text of an HTML fragment, scripts and styles removed, plus any `drop` selectors.
+
+    A fragment nested deeper than MAX_FRAGMENT_DEPTH (no real summary is) only loses its tags.
+    """
     if "<" not in (markup or ""):
         return collapse(html.unescape(markup or ""))
+    if is_too_deep_html(markup, MAX_FRAGMENT_DEPTH):
+        return collapse(html.unescape(ANY_TAG.sub(" ", markup)))
     tree = LexborHTMLParser(markup)
     tree.strip_tags(NON_TEXT_TAGS)
     for selector in drop:
@@ -216,15 +238,15 @@ def html_to_text(markup: str, drop: Iterable[str] = ()) -> str:
 
 def clean_title(text: str) -> str:
     """A one-line title: entities decoded, any tags removed, whitespace collapsed."""
-    text = html.unescape(text or "")
-    if re.search(r"<[A-Za-z/!][^>]*>", text):
+    text = html.unescape((text or "")[:RAW_TEXT_LIMIT])
+    if TAG_LIKE.search(text):
         text = html_to_text(text)
-    return collapse(text)
+    return truncate(collapse(valid_text(text)), TITLE_LIMIT)
 
 
 def clean_summary(text: str, limit: int = SUMMARY_LIMIT) -> str:
     """Plain text from an HTML or text summary, cut to about `limit` characters at a word end."""
-    return truncate(html_to_text(text or ""), limit)
+    return truncate(valid_text(html_to_text((text or "")[:RAW_MARKUP_LIMIT])), limit)
 
 
 def truncate(text: str, limit: int = SUMMARY_LIMIT) -> str:
@@ -239,10 +261,13 @@ def truncate(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 def resolve_link(href: str, base: str) -> str:
     """An absolute, canonical URL for a link found on a page at `base` ("" for script links)."""
-    href = (href or "").strip()
+    href = clean_url(href)
     if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
         return ""
-    return canonical_url(urljoin(base, href))
+    try:
+        return canonical_url(urljoin(base, href))
+    except ValueError:   # urllib: "Invalid IPv6 URL", a port out of range …
+        return ""
 
 
 def identity(title: str, fallback_key: str) -> tuple[str, str | None]:
@@ -276,3 +301,77 @@ def html_title(body: bytes) -> str:
     """The <title> of an HTML page, for error messages."""
     match = re.search(rb"<title[^>]*>(.*?)</title>", body[:8192], re.IGNORECASE | re.DOTALL)
     return clean_title(match.group(1).decode("utf-8", "replace")) if match else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: valid text, capped items, refused nesting
+
+TAG_LIKE = re.compile(r"<[A-Za-z/!][^<>]*>")
+ANY_TAG = re.compile(r"<[^<>]*>")
+C0_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_BREAKS = re.compile(r"[\t\n\r]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+URL_NOISE = re.compile(r"[\x00-\x20\x7f\u00a0\u2028\u2029\u3000]")
+
+
+def valid_text(text: str) -> str:
+    """`text` safe to store and show: surrogate pairs joined, lone surrogates become U+FFFD, C0
+    controls (and DEL) removed, tabs and line breaks become spaces."""
+    if SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return LINE_BREAKS.sub(" ", C0_CONTROLS.sub("", text))
+
+
+def clean_url(url: str) -> str:
+    """A link as written, without whitespace or control characters anywhere in it (feeds wrap
+    hrefs); "" for one no URL parser can read (`http://[::1`)."""
+    url = URL_NOISE.sub("", valid_text((url or "")[:RAW_TEXT_LIMIT]))
+    try:
+        urlsplit(url).port
+    except ValueError:    # "Invalid IPv6 URL", a port out of range …
+        return ""
+    return url
+
+
+def finish(items: Iterable[Item], source: Source) -> list[Item]:
+    """What every parser returns: at most MAX_ITEMS valid items, after the source's title filter.
+
+    Each item's strings are made valid (see `valid_text`), its title one line of at most
+    TITLE_LIMIT characters, its summary at most SUMMARY_LIMIT, its URL free of whitespace; a date
+    outside DATE_RANGE becomes unknown. Items left without a key or a title are dropped.
+    """
+    kept = []
+    for item in items:
+        item = _valid_item(item)
+        if item.key and item.title:
+            kept.append(item)
+        if len(kept) == MAX_ITEMS:
+            break
+    return filter_titles(kept, source)
+
+
+def _valid_item(item: Item) -> Item:
+    published = item.published_at
+    if published is not None and not DATE_RANGE[0] <= published <= DATE_RANGE[1]:
+        published = None
+    return replace(
+        item, key=_one_line(item.key, TITLE_LIMIT), title=_one_line(item.title, TITLE_LIMIT),
+        url=clean_url(item.url), summary=truncate(collapse(valid_text(item.summary)), SUMMARY_LIMIT),
+        published_at=published, published_raw=_one_line(item.published_raw, 200),
+        doc_number=_one_line(item.doc_number, 200) or None,
+        extra={key: _valid_value(value) for key, value in item.extra.items()})
+
+
+def _one_line(text: str | None, limit: int) -> str:
+    return truncate(collapse(valid_text((text or "")[:RAW_TEXT_LIMIT])), limit)
+
+
+def _valid_value(value: Any) -> Any:
+    """An extra field's value with valid text; JSON-like containers are cleaned one level deep."""
+    if isinstance(value, str):
+        return _one_line(value, SUMMARY_LIMIT)
+    if isinstance(value, list):
+        return [_one_line(v, SUMMARY_LIMIT) if isinstance(v, str) else v for v in value[:100]]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return _one_line(str(value), SUMMARY_LIMIT)

@@ -5,19 +5,21 @@ The key and doc_number are the `document_number` (corrections have their own, `C
 time, fixed all year so the result never depends on the machine's zone database; in summer that is
 01:00 EDT, still the same New York day). The fields alerts and dedupe use go to `extra`. An HTML
 answer (the WAF's "Federal Register :: Request Access" page) or anything but a JSON object with a
-`results` list is a ParseError; `results: []` is an EmptyParseError. `classification_metadata`
-adds the CFR parts, topics and significance that classification reads.
+`results` list is a ParseError; `results: []` is an EmptyParseError. A document whose
+`document_number` or `title` is not a string is skipped; other fields of the wrong type are read
+as missing. `classification_metadata` adds the CFR parts, topics and significance that
+classification reads.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
-from tradewatch.ingest.parsers.common import clean_summary, clean_title, filter_titles, html_title, looks_like_html
+from tradewatch.ingest.parsers.bounds import load_json
+from tradewatch.ingest.parsers.common import clean_summary, clean_title, clean_url, finish, html_title, looks_like_html
 from tradewatch.urls import canonical_url
 
 FR_TZ = timezone(timedelta(hours=-5), "UTC-05:00")
@@ -35,7 +37,7 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
     items = [_item(doc, source) for doc in documents if _is_document(doc)]
     if not items:
         raise ParseError(f"none of the {len(documents)} results has a document_number and a title")
-    return filter_titles(items, source)
+    return finish(items, source)
 
 
 def _payload(result: FetchResult) -> Any:
@@ -45,10 +47,7 @@ def _payload(result: FetchResult) -> Any:
         raise ParseError(f"Federal Register answered an HTML page{f' {title!r}' if title else ''} "
                          f"instead of JSON (content type {content_type or 'unknown'})"
                          + (" — access is being blocked" if "request access" in title.lower() else ""))
-    try:
-        return json.loads(result.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"Federal Register answer is not valid JSON: {exc}") from None
+    return load_json(result.body, "Federal Register answer")
 
 
 def _results(payload: Any) -> list[Any]:
@@ -65,17 +64,23 @@ def _results(payload: Any) -> list[Any]:
 
 
 def _is_document(doc: Any) -> bool:
-    return isinstance(doc, dict) and bool(doc.get("document_number")) and bool(doc.get("title"))
+    return isinstance(doc, dict) and bool(_text(doc, "document_number").strip()) and bool(_text(doc, "title"))
+
+
+def _text(doc: dict[str, Any], name: str) -> str:
+    """A string field, or "" when it is missing or of another type (a number, a list …)."""
+    value = doc.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def _item(doc: dict[str, Any], source: Source) -> Item:
-    number = str(doc["document_number"]).strip()
-    date = str(doc.get("publication_date") or "")
+    number = _text(doc, "document_number").strip()
+    date = _text(doc, "publication_date")
     return Item(
-        source_id=source.id, key=number, title=clean_title(doc["title"]),
-        url=canonical_url(doc.get("html_url") or DOCUMENT_URL.format(number)),
+        source_id=source.id, key=number, title=clean_title(_text(doc, "title")),
+        url=canonical_url(clean_url(_text(doc, "html_url")) or DOCUMENT_URL.format(number)),
         published_at=_publication_time(date), published_raw=date,
-        summary=clean_summary(doc.get("abstract") or doc.get("action") or ""),
+        summary=clean_summary(_text(doc, "abstract") or _text(doc, "action")),
         lang=source.lang, doc_number=number, extra=_extra(doc, number),
     )
 
@@ -88,12 +93,14 @@ def _publication_time(date: str) -> datetime | None:
 
 
 def _extra(doc: dict[str, Any], number: str) -> dict[str, Any]:
-    extra = {name: doc.get(name) for name in EXTRA_FIELDS}
-    agencies = [a for a in doc.get("agencies") or [] if isinstance(a, dict)]
-    extra["agencies"] = [a.get("name") or a.get("raw_name") for a in agencies if a.get("name") or a.get("raw_name")]
-    extra["agency_slugs"] = [a["slug"] for a in agencies if a.get("slug")]
+    extra = {name: _scalar(doc.get(name)) for name in EXTRA_FIELDS}
+    listed = doc.get("agencies")
+    agencies = [a for a in listed if isinstance(a, dict)] if isinstance(listed, list) else []
+    extra["agencies"] = [_text(a, "name") or _text(a, "raw_name") for a in agencies
+                         if _text(a, "name") or _text(a, "raw_name")]
+    extra["agency_slugs"] = [_text(a, "slug") for a in agencies if _text(a, "slug")]
     correction = CORRECTION.match(number)
-    extra["is_correction"] = bool(correction or doc.get("correction_of"))
+    extra["is_correction"] = bool(correction or extra["correction_of"])
     if correction and not extra["correction_of"]:
         extra["correction_of"] = correction.group(1)
     extra.update(classification_metadata(doc))
@@ -113,3 +120,8 @@ def classification_metadata(doc: dict[str, Any]) -> dict[str, Any]:
     return {"cfr_references": cfr[:50],
             "topics": [t for t in topics if isinstance(t, str)][:50] if isinstance(topics, list) else [],
             "significant": significant if isinstance(significant, bool) else None}
+
+
+def _scalar(value: Any) -> str | int | float | bool | None:
+    """An extra field as the answer gave it, when it is a plain value; containers are dropped."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else None

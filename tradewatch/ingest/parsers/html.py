@@ -6,6 +6,8 @@ a small mini-syntax: `"a"` is the text of the row's first `a`, `"a@title"` its `
 the element's text. Links resolve against `source.base_url`, else the page URL; dates go through
 `common.parse_date` in the source's zone (or `select.date_format`, a strptime format, when given).
 No row matching `select.item` is an EmptyParseError: the page structure has probably changed.
+A page nested absurdly deep is refused before parsing (bounds.check_nesting); at most MAX_ITEMS
+rows are read.
 """
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import FetchResult, Item, Source
+from tradewatch.ingest.parsers.bounds import check_nesting
 from tradewatch.ingest.parsers.common import (
-    clean_summary, clean_title, collapse, decode_html, filter_titles, identity, parse_date, resolve_link,
+    MAX_ITEMS, clean_summary, clean_title, collapse, decode_html, finish, identity, parse_date, resolve_link,
     source_tz,
 )
 
@@ -25,6 +28,7 @@ from tradewatch.ingest.parsers.common import (
 def parse(result: FetchResult, source: Source) -> list[Item]:
     """Items of a listing page, in page order, after the source's title filter."""
     markup = decode_html(result.body, result.content_type)
+    check_nesting(markup)
     return parse_listing(markup, source, source.base_url or result.url or source.url)
 
 
@@ -34,11 +38,11 @@ def parse_listing(markup: str, source: Source, base: str, select: Mapping[str, s
     rows = _css(LexborHTMLParser(markup), select["item"])
     if not rows:
         raise EmptyParseError(f"no items matched selector {select['item']!r} — the page structure may have changed")
-    items = [item for item in (_item(row, source, base, select) for row in rows) if item is not None]
+    items = [item for item in (_item(row, source, base, select) for row in rows[:MAX_ITEMS]) if item is not None]
     if not items:
         raise EmptyParseError(f"{len(rows)} rows matched {select['item']!r} but none had a title and a link "
                               f"({select.get('title')!r}, {select.get('link')!r}) — the page structure may have changed")
-    return filter_titles(items, source)
+    return finish(items, source)
 
 
 def _item(row: LexborNode, source: Source, base: str, select: Mapping[str, str]) -> Item | None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from tradewatch.errors import ParseError
 from tradewatch.models import FetchResult, Item, Source
+from tradewatch.ingest.parsers.bounds import check_nesting, load_json
 from tradewatch.ingest.parsers.common import looks_like_html
 from tradewatch.ingest.parsers.html import parse_listing
 
@@ -31,28 +32,26 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
 def _payload(result: FetchResult) -> dict[str, Any]:
     if looks_like_html(result.body):
         raise ParseError("MOFCOM API answered an HTML page instead of JSON (blocked, or the API moved?)")
-    try:
-        payload = json.loads(result.body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"MOFCOM API answer is not valid JSON: {exc}") from None
+    payload = load_json(result.body, "MOFCOM API answer")
     if not isinstance(payload, dict):
         raise ParseError(f"MOFCOM API answered a JSON {type(payload).__name__}, not an object")
     return payload
 
 
 def _fragment(payload: dict[str, Any]) -> str:
-    message = f" ({payload['message']})" if payload.get("message") else ""
+    message = f" ({str(payload['message'])[:200]})" if payload.get("message") else ""
     if payload.get("success") is not True:
         raise ParseError(f"MOFCOM API answered success:{json.dumps(payload.get('success'))}{message} "
                          "(wrong pageId or encoding?)")
     if "code" in payload and str(payload["code"]) != "200":
-        raise ParseError(f"MOFCOM API answered code {payload['code']!r}{message}")
+        raise ParseError(f"MOFCOM API answered code {str(payload['code'])[:40]!r}{message}")
     data = payload.get("data")
     if not isinstance(data, dict) or not data:
         raise ParseError("MOFCOM API answered success:true with empty data (wrong pageId or tagId?)")
     html = data.get("html")
     if not isinstance(html, str) or not html.strip():
         raise ParseError("MOFCOM API answered without data.html (wrong tagId or unit?)")
+    check_nesting(html, "data.html fragment")
     return html
 
 

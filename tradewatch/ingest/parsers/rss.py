@@ -5,12 +5,19 @@ Site habits are handled as data, not branches per site: Google News titles lose 
 (White House) content:encoded becomes the summary, without its topper block and its "The post …
 appeared first on …" line; GovDelivery's HTML e-mail descriptions are reduced to text; categories
 go to extra["categories"]. An HTML page or unreadable XML is a ParseError, a feed without items
-an EmptyParseError; a title_filter that keeps nothing is not an error.
+an EmptyParseError; a title_filter that keeps nothing is not an error. A feed feedparser calls
+malformed (`bozo`) is read when it still has usable entries; with none (a truncated answer) it is a
+ParseError, never "ok, 0 items". Whatever feedparser itself raises on hostile bytes (its encoding
+detection, character references) becomes a ParseError too. To keep feedparser's cost bounded, a
+feed is read up to its 500th entry or its first 2 MB (whole entries), numeric character references
+it cannot decode become U+FFFD, and a feed with more than 40,000 tags in those entries, or nested
+deeper than 500 levels, is refused.
 """
 from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
 from datetime import datetime
 from typing import Any
@@ -20,18 +27,30 @@ import feedparser
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import UTC, FetchResult, Item, Source
 from tradewatch.ingest.parsers.common import (
-    clean_title, filter_titles, html_title, html_to_text, identity, looks_like_html, parse_date,
+    MAX_ITEMS, body_head, clean_title, clean_url, finish, html_title, html_to_text, identity, looks_like_html, parse_date,
     resolve_link, source_tz, truncate,
 )
+from tradewatch.ingest.parsers.bounds import is_too_deep_html
 from tradewatch.urls import canonical_url
 
 # Markup that is page furniture, not the story (CSS selectors), and closing lines to cut.
 BOILERPLATE_SELECTORS = (".wp-block-whitehouse-topper", "#view-in-browser", ".gd_tbl_footer")
 BOILERPLATE_TAIL = re.compile(r"\s*The post\b.{0,400}?\bappeared first on\b.{0,200}?\.?\s*$", re.DOTALL)
 UNTITLED_LENGTH = 120   # an item without a title is named by the start of its summary
-NON_PERMALINK_GUID = re.compile(
-    rb"""<guid\b[^>]*\bisPermaLink\s*=\s*["']false["'][^>]*>\s*(?:<!\[CDATA\[)?\s*(.*?)\s*(?:\]\]>)?\s*</guid>""",
-    re.IGNORECASE | re.DOTALL)
+# <guid …> and </guid> tags, found in one linear pass (a lazy `.*?` up to </guid> is quadratic over
+# thousands of unclosed tags); an opening tag's attributes are read up to 1,000 bytes.
+GUID_TAGS = re.compile(rb"<guid\b([^<>]{0,1000})>|</guid\s*>", re.IGNORECASE)
+NOT_PERMALINK = re.compile(rb"""\bisPermaLink\s*=\s*["']?false""", re.IGNORECASE)
+CDATA = re.compile(r"^\s*<!\[CDATA\[(.*?)\]\]>\s*$", re.DOTALL)
+MAX_FEED_ENTRIES = 500    # read from one feed (real feeds list 10 to 100)
+MAX_FEED_BYTES = 2_000_000
+MAX_FEED_DEPTH = 500      # elements nested in the feed's own XML (escaped HTML does not count)
+MAX_FEED_TAGS = 40_000    # feedparser spends 15–50 µs on each tag: 40,000 take about a second
+ENTRY_END = re.compile(rb"</(?:item|entry)\s*>", re.IGNORECASE)
+CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]{1,40}|[0-9]{1,40});")
+# What feedparser raises from inside on hostile bytes (encoding detection, character references …).
+FEEDPARSER_FAILURES = (ValueError, TypeError, LookupError, AttributeError, IndexError, RecursionError,
+                       OverflowError)
 
 
 def parse(result: FetchResult, source: Source) -> list[Item]:
@@ -41,25 +60,69 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
         raise ParseError("expected a feed, got HTML" + (f" (page title {title!r})" if title else ""))
     # Summaries are reduced to plain text and everything shown is escaped, so feedparser's HTML
     # sanitizer and URI rewriting (half its parse time) would be wasted work.
-    feed = feedparser.parse(io.BytesIO(result.body), response_headers=_headers(result),
-                            sanitize_html=False, resolve_relative_uris=False)
+    feed = _feedparser(result)
     if not feed.entries:
         raise _why_no_entries(feed, result.body)
     opaque = _non_permalink_guids(result.body)
     base = source.base_url or result.url or source.url
-    items = [_item(entry, source, base, opaque) for entry in feed.entries]
-    return filter_titles([item for item in items if item.key and item.title], source)
+    items = [_item(entry, source, base, opaque) for entry in feed.entries[:MAX_ITEMS]]
+    usable = [item for item in items if item.key and item.title]
+    if feed.bozo and not usable:
+        raise ParseError(f"not a readable feed: {_bozo_reason(feed)}, and none of its "
+                         f"{len(feed.entries)} entries has a title and a link or guid")
+    return finish(usable, source)
+
+
+def _feedparser(result: FetchResult) -> Any:
+    body = CHARREF.sub(_valid_charref, _first_entries(result.body))
+    if body.count(b"<") > MAX_FEED_TAGS:
+        raise ParseError(f"not a readable feed: more than {MAX_FEED_TAGS:,} tags in its first {MAX_FEED_ENTRIES} entries")
+    if is_too_deep_html(body.decode("latin-1"), MAX_FEED_DEPTH):
+        raise ParseError(f"not a readable feed: elements nest deeper than {MAX_FEED_DEPTH} levels")
+    try:
+        return feedparser.parse(io.BytesIO(body), response_headers=_headers(result),
+                                sanitize_html=False, resolve_relative_uris=False)
+    except FEEDPARSER_FAILURES as exc:
+        raise ParseError(f"not a readable feed: feedparser failed ({type(exc).__name__}: {exc})"[:300]) from None
 
 
 def _why_no_entries(feed: Any, body: bytes) -> ParseError:
     """A feed that parsed to nothing: unreadable XML, not a feed at all, or a feed without items."""
     if not body.strip():
         return ParseError("not a readable feed: the body is empty")
-    if feed.bozo and not feed.feed.get("title"):
-        return ParseError(f"not a readable feed: {feed.get('bozo_exception') or 'unknown feedparser error'}")
+    if feed.bozo:
+        return ParseError(f"not a readable feed: {_bozo_reason(feed)}, and no items")
     if not feed.get("version"):
         return ParseError("not a readable feed: no RSS or Atom root element")
     return EmptyParseError("the feed has no items")
+
+
+def _first_entries(body: bytes) -> bytes:
+    """The feed up to the end of its MAX_FEED_ENTRIES-th entry, or of its last entry within the
+    first MAX_FEED_BYTES, closed again. feedparser's cost grows with both (its fallback parser for
+    malformed XML takes about 1 ms an entry), and no real feed comes near either."""
+    if len(body) <= MAX_FEED_BYTES and body.count(b"</") < MAX_FEED_ENTRIES:
+        return body      # too few end tags to hold MAX_FEED_ENTRIES entries: nothing to cut
+    ends = [end.end() for end in itertools.islice(ENTRY_END.finditer(body, 0, MAX_FEED_BYTES), MAX_FEED_ENTRIES)]
+    if len(ends) < MAX_FEED_ENTRIES and len(body) <= MAX_FEED_BYTES:
+        return body
+    if not ends:
+        raise ParseError(f"not a readable feed: no entry ends within its first {MAX_FEED_BYTES:,} bytes")
+    head = body_head(body)
+    closing = b"</feed>" if "<feed" in head else b"</rdf:RDF>" if "<rdf:rdf" in head else b"</channel></rss>"
+    return body[:ends[-1]] + closing
+
+
+def _valid_charref(ref: re.Match[bytes]) -> bytes:
+    """A numeric character reference feedparser can decode: out of range or a surrogate is U+FFFD."""
+    digits = ref.group(1)
+    hexadecimal = digits[:1] in (b"x", b"X")
+    number = int(digits[1:], 16) if hexadecimal else int(digits)
+    return ref.group() if 0 < number < 0x110000 and not 0xD800 <= number <= 0xDFFF else b"&#xFFFD;"
+
+
+def _bozo_reason(feed: Any) -> str:
+    return str(feed.get("bozo_exception") or "unknown feedparser error")[:200]
 
 
 def _headers(result: FetchResult) -> dict[str, str]:
@@ -70,8 +133,17 @@ def _headers(result: FetchResult) -> dict[str, str]:
 
 
 def _non_permalink_guids(body: bytes) -> set[str]:
-    """GUIDs marked isPermaLink="false" (feedparser does not report the attribute)."""
-    return {html.unescape(m.group(1).decode("utf-8", "replace")).strip() for m in NON_PERMALINK_GUID.finditer(body)}
+    """GUIDs marked isPermaLink="false" (feedparser does not report the attribute), in one pass."""
+    found, opened_at = set(), None
+    for tag in GUID_TAGS.finditer(body):
+        if tag.group(1) is not None:        # an opening tag: the latest one counts
+            opened_at = tag.end() if NOT_PERMALINK.search(tag.group(1)) else None
+        elif opened_at is not None:
+            text = body[opened_at:tag.start()].decode("utf-8", "replace")
+            cdata = CDATA.match(text)
+            found.add(html.unescape(cdata.group(1) if cdata else text).strip())
+            opened_at = None
+    return found
 
 
 def _item(entry: Any, source: Source, base: str, opaque: set[str]) -> Item:
@@ -112,7 +184,7 @@ def _fallback_key(guid: str, url: str, opaque: set[str]) -> str:
     guid = (guid or "").strip()
     if guid and (guid in opaque or not re.match(r"(?i)https?://", guid)):
         return guid
-    return url or canonical_url(guid)
+    return url or canonical_url(clean_url(guid))
 
 
 def _published(entry: Any, source: Source) -> tuple[str, datetime | None]:
@@ -127,7 +199,10 @@ def _published(entry: Any, source: Source) -> tuple[str, datetime | None]:
 
 
 def _from_struct(struct: Any) -> datetime | None:
-    return datetime(*struct[:6], tzinfo=UTC) if struct else None
+    try:
+        return datetime(*struct[:6], tzinfo=UTC) if struct else None
+    except (TypeError, ValueError, OverflowError):   # feedparser builds structs from hostile labels
+        return None
 
 
 def _summary(entry: Any) -> str:
