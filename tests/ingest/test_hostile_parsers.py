@@ -147,6 +147,8 @@ RAISED_BEFORE = {
     "federal_register list title (TypeError)": (FR, fr({"document_number": ["2026-4"], "title": ["t"]},
                                                        {"document_number": "2026-5", "title": "Duties",
                                                         "publication_date": 20261001})),
+    "federal_register 5,000-digit integer (ValueError from json)": (FR, b'{"count": ' + b"9" * 5000 + b', "results": []}'),
+    "mofcom_unit 5,000-digit integer (ValueError from json)": (MOFCOM, b'{"success": true, "total": ' + b"9" * 5000 + b"}"),
     "mofcom_unit deep JSON (RecursionError)": (MOFCOM, b'{"success": true, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
     "html idna charset": (HTML, b'<meta charset="idna">' + listing("<li><a href='/a'>" + "x" * 70 + "</a></li>")),
     "html undefined charset (UnicodeError)": (HTML, b'<meta charset="undefined">' + listing("<li><a href='/a'>t</a></li>")),

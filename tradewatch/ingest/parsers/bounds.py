@@ -38,7 +38,7 @@ def load_json(body: bytes, what: str) -> Any:
         raise ParseError(f"{what} nests deeper than {MAX_JSON_DEPTH} levels: refused")
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:    # ValueError: JSONDecodeError, or an integer too long to convert
         raise ParseError(f"{what} is not valid JSON: {exc}") from None
 
 
