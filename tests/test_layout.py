@@ -44,7 +44,7 @@ def allowed(name: str, own: str | None) -> bool:
 def test_a_stage_imports_only_itself_and_the_shared_modules(stage):
     own = f"tradewatch.{stage}"
     wrong = {f"{path.relative_to(ROOT)}: {name}" for path in modules_under(PACKAGE / stage)
-             for name in imports_of(path) if not allowed(name, own) and not name.startswith("storage.api")}
+             for name in imports_of(path) if not allowed(name, own)}
     assert not wrong, sorted(wrong)
 
 
