@@ -83,9 +83,11 @@ TARIFF_MEASURES = rules(
     ("tariff", r"\btariffs?\b|\btariff-rate\b|\bsurtax(?:es)?\b|\bimport surcharges?\b", "tariff|surtax|surcharge"),
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
                r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
-               r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for)\b|\bduty-free\b", "dut"),
+               r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for|tied|linked|related)\b|\bduty-free\b|"
+               r"\b(?:lower|cut|rais|hik|reduc|halv|doubl|trim|slash)\w*\s+(?:[\w'’-]+\s+){0,3}?duty\b", "dut"),
     ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
-             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b", "lev|tax"),
+             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b|"
+             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?(?:imports?|imported)\b", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
     ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
@@ -98,7 +100,7 @@ TARIFF_MEASURES = rules(
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
 )
 TARIFF_MEASURES_ZH = rules(
-    ("zh-tariff", r"关税|加征|征税|进口税|税率", "关税|加征|征税|进口税|税率"),
+    ("zh-tariff", r"关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税", "关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税"),
     ("zh-anti-dumping", r"反倾销|倾销", "倾销"),
     ("zh-countervailing", r"反补贴", "反补贴"),
     ("zh-safeguard", r"保障措施", "保障措施"),
@@ -124,11 +126,11 @@ EXPORT_MEASURES = rules(
     ("restrict-exports", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,40}}?\bexports?\b", "export"),
     ("restrict-controlled-sales", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,20}}?\b(?:sales|shipments|supplies)\b"
                                   rf"[^.;:]{{0,30}}{_CONTROLLED}\b", "sale|shipment|suppl"),
-    ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+on\s+(?:the\s+)?"
+    ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+on\s+(?:the\s+)?"
                                 r"(?:[\w\-]+\s+){0,3}exports?\b", "export"),
     ("export-x-controls", r"\bexports?,[\w\s,()\-]{0,50}\bcontrols?\b", "export"),
-    ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+(?:on|for)\s+"
-                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban"),
+    ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+(?:on|for)\s+"
+                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban|prohibition"),
     ("entity-list", r"\bentit(?:y|ies) list\b|\bunverified list\b|\bunreliable entit(?:y|ies)\b|"
                     r"\bblack ?list(?:s|ed|ing)?\b|\b(?:export )?control list\b|\bmilitary end[- ]users? list\b", "list|entit"),
     ("add-to-list", r"\badd(?:s|ed|ing)?\b[^.;:]{0,40}\b(?:companies|entities|firms|affiliates|entries|"
@@ -146,19 +148,20 @@ EXPORT_MEASURES = rules(
                     rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
     ("controlled-goods-squeeze", rf"\b{_RESTRICT_VERB}\b[^.;:]{{0,40}}\b(?:rare[- ]earths?|gallium|germanium|"
                                  r"antimony|graphite|tungsten|critical minerals?|superhard materials?)\b", "rare|gallium|germanium|antimony|graphite|tungsten|mineral|superhard"),
-    ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|curbs|restrictions|ban)\b", "control|curb|restriction|ban"),
+    ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"
+                       r"prohibitions?)\b", "control|curb|restriction|ban|prohibition"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
     ("controls-on-items", r"\b(?:controls?|restrictions?)\s+on\s+(?:certain\s+|additional\s+)?(?:items|commodities|"
                           r"software|technolog(?:y|ies))\b", " on "),
     # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
-    ("licence-decision", r"(?:\blicen[cs]es?\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
+    ("licence-decision", r"(?:\b(?:licen[cs]es?|waivers?|authori[sz]ations?)\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
                          r"cancell?ed|issued|pulled)\b|\b(?:grant(?:s|ed)?|revok(?:es|ed)|approv(?:es|ed)|den(?:ies|ied)|"
                          r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?)\b"
-                         r"[^.;:]{0,40}\blicen[cs]es?\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
-                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen"),
+                         r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
+                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen|waiver|authori|veu|end-user|end user"),
     # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
-                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?)\b[^.;:]{0,60}\b(?:chips?|"
+                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?|let(?:s|ting)?)\b[^.;:]{0,60}\b(?:chips?|"
                         r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
                         r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
                         r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval"),
@@ -176,8 +179,8 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
     ("zh-dual-use", r"两用物项", "两用物项"),
     ("zh-export-licence", r"出口许可", "出口许可"),
-    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复)[^，。；！？]{0,20}出口|"
-                      r"出口[^，。；！？]{0,4}(?:松绑|解禁|放行)", "出口"),
+    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
+                      r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
     ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可", "许可"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
@@ -198,7 +201,7 @@ ACTIONS = rules(
     ("act-raise", r"\b(?:rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed)?|"
                   r"doubl(?:e|es|ed)|tripl(?:e|es|ed)|escalat(?:e|es|ed|ing)|expand(?:s|ed|ing)?|expansion|"
                   r"widen(?:s|ed)?|broaden(?:s|ed)?|tighten(?:s|ed|ing)?|extend(?:s|ed|ing)?|extension)\b"),
-    ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|"
+    ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|halv(?:e|es|ed|ing)|trim(?:s|med|ming)?|"
                  r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"
                  r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
                  r"drop(?:s|ped|ping)?|"
@@ -275,7 +278,10 @@ HARD_VETOES = rules(
     ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
                          r"automakers?|carmakers?|consumers|shoppers|investors|ceos?|executives?|importers|"
                          r"lobbyists?|unions?|lawmakers|legislators|senators?|democrats|republicans|critics|"
-                         r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b|"
+                         r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b"
+                         r"(?<!lawmakers)(?<!legislators)(?<!senators)(?<!senator)|"
+                         r"^(?:[\w'.-]+\s+){0,2}(?:lawmakers|legislators|senators?)\b(?!\s+(?:approv\w*|backs?|backed|"
+                         r"pass(?:es|ed)?|vot(?:e|es|ed) (?:for|to)|adopt(?:s|ed)?|green-?light\w*|sign(?:s|ed)? off)\b)|"
                          r"\b(?:ceo|chief executive|economists?|analysts?)\s+(?:says?|said|warns?|sees?|expects?)\b"),
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
@@ -289,6 +295,9 @@ HARD_VETOES = rules(
     # Administering a tariff-rate quota is routine, in news too.
     ("veto-quota-administration", r"\bquota (?:allocations?|administration|fill(?:ed)?|reallocations?|certificates?|"
                                   r"applications?)\b|\bTRQ (?:allocations?|administration|fill)\b"),
+    # Procedure: extending or prolonging a probe or its deadline is not a measure.
+    ("veto-procedure", r"\b(?:extend(?:s|ed|ing)?|prolong(?:s|ed|ing)?)\b[^.;:]{0,40}\b(?:probes?|investigations?|"
+                       r"inquiry|inquiries|reviews?|deadlines?)\b"),
     ("veto-opinion-title", r"^(?:opinion|op-ed|editorial|commentary|column|analysis|explainer|explained|"
                            r"factbox|fact box|q&a|viewpoint|view|letters?|podcast|timeline|live updates)\s*[:|\-–—]"),
     ("veto-routine", r"\binformation collection\b|\bcomment request\b|\brequest for (?:public )?comments?\b|"
@@ -307,7 +316,7 @@ HARD_VETOES = rules(
                      r"\btechnical advisory committee|\bpublic hearing\b|"
                      # processing guidance: how to file, process or claim, not a measure
                      r"\bguidance\b[^.;]{0,20}\b(?:processing|filing|submitting|reporting|refunds?|claims?|"
-                     r"post[- ]summary)\b|\b(?:processing|filing) (?:instructions|guidance)\b"),
+                     r"post[- ]summary)\b|\b(?:processing|filing|implementation) (?:instructions|guidance)\b"),
 )
 HARD_VETOES_ZH = rules(
     ("veto-zh-market", r"股市|股价|A股|港股|美股|大盘|指数|涨停|跌停|收涨|收跌|大涨|大跌|暴跌|飙升|投资者|期货"),
@@ -321,7 +330,7 @@ HARD_VETOES_ZH = rules(
      r"就(?:美|美国|美方|欧盟|欧方|日本|日方|荷兰|加拿大|印度|英国|澳大利亚|墨西哥|韩国|外方)[^。]*?"
      r"(?:答记者问|发表谈话|谈话|回应|表态|评论)"),
     ("veto-zh-foreign-ministry", r"外交部(?![^。]*(?:宣布|决定))"),
-    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见"),
+    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见|延长[^，。]{0,20}调查"),
 )
 SOFT_VETOES = rules(
     ("soft-reaction", r"\b(?:respond(?:s|ed)?|react(?:s|ed)?|reaction|slam(?:s|med)?|condemn(?:s|ed)?|"
@@ -366,11 +375,15 @@ SOFT_VETOES_ZH = rules(
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
+    # Analysis a year on: the measure is the background ("…一周年：何去何从").
+    ("soft-zh-later", r"周年|回顾|复盘|何去何从"),
 )
 # A source whose name says it publishes opinion.
 OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
 # Context clauses: a measure named only here is background ("… amid tariff fears").
-CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless)\b[^,;:]*", I)
+CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
+                            r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little)"
+                            r")\b[^,;:]*", I)
 # A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
 # "threat" does not make the title announce it.
 POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
