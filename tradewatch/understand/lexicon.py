@@ -316,7 +316,7 @@ HARD_VETOES = rules(
                      r"\btechnical advisory committee|\bpublic hearing\b|"
                      # processing guidance: how to file, process or claim, not a measure
                      r"\bguidance\b[^.;]{0,20}\b(?:processing|filing|submitting|reporting|refunds?|claims?|"
-                     r"post[- ]summary)\b|\b(?:processing|filing|implementation) (?:instructions|guidance)\b"),
+                     r"post[- ]summary)\b|\b(?:processing|filing) (?:instructions|guidance)\b"),
 )
 HARD_VETOES_ZH = rules(
     ("veto-zh-market", r"股市|股价|A股|港股|美股|大盘|指数|涨停|跌停|收涨|收跌|大涨|大跌|暴跌|飙升|投资者|期货"),
