@@ -19,6 +19,8 @@ DAILY = Source(id="daily", name="Daily Ledger", kind="rss", url="https://daily.e
 MOFCOM = Source(id="mofcom", name="商务部", kind="html", url="https://www.mofcom.gov.cn/", authority="official",
                 country="CN", lang="zh")
 CN_NEWS = Source(id="cn-news", name="财经日报", kind="rss", url="https://cn.example/feed", lang="zh")
+TARIFF_COMMISSION = Source(id="tariff-commission", name="国务院关税税则委员会", kind="html", url="https://gss.example/",
+                           authority="official", lang="zh")
 PALACE = Source(id="palace", name="Presidential actions", kind="rss", url="https://palace.example/feed",
                 authority="official", country="US")
 GAZETTE = Source(id="gazette", name="Official Gazette", kind="federal_register", url="https://gazette.example/api",
@@ -256,6 +258,12 @@ CLUSTERS = [
     ("levies of up to a rate scrapped, in two languages", [
         ("Canada scraps retaliatory levies of up to 15% on US farm goods", WIRE, 0),
         ("加拿大停止对美国部分农产品加征最高15%关税", CN_NEWS, 8)]),
+    ("a terse official title and the news naming the goods", [
+        ("国务院关税税则委员会关于对原产于加拿大的部分进口商品加征关税的公告", TARIFF_COMMISSION, 0),
+        ("China slaps 100% tariffs on Canadian canola oil and peas", WIRE, 3)]),
+    ("energy covers oil and gas", [
+        ("China retaliates with 15% levies on US coal and LNG", WIRE, 0),
+        ("China hits back at US tariffs with duties on energy and farm machinery", DAILY, 2)]),
     ("a proposal in two wordings", [
         ("EU proposes halving steel import quotas and a 50% out-of-quota tariff", WIRE, 0),
         ("Brussels unveils plan to cut duty-free steel imports", DAILY, 2)]),

@@ -163,11 +163,17 @@ EXPORT_MEASURES = rules(
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
                         r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?|let(?:s|ting)?)\b[^.;:]{0,60}\b(?:chips?|"
                         r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
-                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
-                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval"),
+                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?|rare[- ]earths?|magnets?|gallium|germanium|antimony|graphite|"
+                        r"critical minerals?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
+                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval|rare|magnet|gallium|germanium|antimony|graphite|mineral"),
     # A rule widening or suspending the reach of a list (affiliates of listed parties, 50% ownership).
     ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
-                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension"),
+                   r"\b(?:affiliates|subsidiaries) of (?:certain |blacklisted |listed |sanctioned )?(?:[\w-]+ ){0,2}"
+                   r"(?:entities|firms|companies|parties)\b|"
+                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension|affiliates|subsidiaries"),
+    # Decisions of the multilateral export-control regimes, implemented in national lists.
+    ("multilateral-regime", r"\bwassenaar\b|\bmissile technology control regime\b|\bMTCR\b|\baustralia group\b|"
+                            r"\bnuclear suppliers group\b", "wassenaar|missile|mtcr|australia|nuclear"),
     ("countermeasure-list", r"\bcountermeasures? list\b|\bsanctions? list\b|\bwatch ?list\b", "list"),
     # Easing an export control: an exemption from a ban, an export thaw.
     ("export-easing", r"\bexport (?:thaw|easing|reprieve|relief|waivers?|exemptions?)\b|"
@@ -184,6 +190,7 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
     ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可", "许可"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
+    ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )
 MEASURES = {"tariff": TARIFF_MEASURES + TARIFF_MEASURES_ZH,
             "export_control": EXPORT_MEASURES + EXPORT_MEASURES_ZH}

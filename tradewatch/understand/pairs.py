@@ -215,10 +215,20 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
         anchors -= 1             # first seen is only a bound on when it was published
     else:                        # a company or place named within two days; of any age, it names many decisions
         anchors += not profile.names.isdisjoint(entry.union("names"))
-    same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
-                  and profile.direction is not None and profile.direction == entry.direction)
+    same_direction = profile.direction is not None and profile.direction == entry.direction
+    same_scope = same_direction and (
+        (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets))
+        or (_terse_official(candidate.official, candidate.products, candidate.rates, event)
+            and not candidate.targets.isdisjoint(event.targets)))
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
                            close=close, same_scope=same_scope, numbers=rates or statutes)
+
+
+def _terse_official(official: bool, products: frozenset[str], rates: frozenset[str], event: Event) -> bool:
+    """One of the two is an official document whose title names neither goods nor a rate ("…关于对原产于
+    加拿大的部分进口商品加征关税的公告"): its scope is in the text, so the other report's goods do not differ."""
+    return ((official and not products and not rates)
+            or (event.authority == "official" and not event.products and not event.rates))
 
 
 @dataclass(frozen=True, slots=True)
