@@ -264,6 +264,12 @@ CLUSTERS = [
     ("energy covers oil and gas", [
         ("China retaliates with 15% levies on US coal and LNG", WIRE, 0),
         ("China hits back at US tariffs with duties on energy and farm machinery", DAILY, 2)]),
+    ("the goods' use is not the goods", [
+        ("China suspends ban on exports of gallium and germanium to the US", WIRE, 0),
+        ("China suspends ban on exports of certain metals used in chip manufacturing to the US", DAILY, 2)]),
+    ("an announcement saying when it will take effect", [
+        ("USTR sets Section 301 tariffs on Chinese semiconductors", WIRE, 0),
+        ("USTR announces Section 301 tariffs on Chinese semiconductors to take effect in 2027", DAILY, 3)]),
     ("a proposal in two wordings", [
         ("EU proposes halving steel import quotas and a 50% out-of-quota tariff", WIRE, 0),
         ("Brussels unveils plan to cut duty-free steel imports", DAILY, 2)]),

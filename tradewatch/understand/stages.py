@@ -48,8 +48,8 @@ STAGE_PLAN = re.compile(r"\b(?:propos(?:e|es|ed|ing|als?)|plans? to|plans (?:new
 STAGE_PLAN_NEEDS = ("propos", "plan", "consider", "mull", "weigh", "酝酿", "考虑对", "计划对", "拟对", "拟将")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
-    r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
-    r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
+    r"(?<!\bto )(?<!\bwill )(?<!\bwould )(?<!\bset to )\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
+    r"(?<!\bto )(?<!\bwill )\b(?:come|comes|came|coming|enter|enters|entered) into force\b|(?<!\bto )(?<!\bwill )\bkick(?:s|ed)? in\b|"
     r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in (?:effect|force)\b|"
     r"正式生效|开始实施|正式实施|今起|落地", I)
 
