@@ -269,7 +269,7 @@ CLUSTERS = [
         ("China suspends ban on exports of certain metals used in chip manufacturing to the US", DAILY, 2)]),
     ("an announcement saying when it will take effect", [
         ("USTR sets Section 301 tariffs on Chinese semiconductors", WIRE, 0),
-        ("USTR announces Section 301 tariffs on Chinese semiconductors to take effect in 2027", DAILY, 3)]),
+        ("USTR announces Section 301 tariffs on Chinese semiconductors to take effect in 2027", DAILY, 30)]),
     ("a proposal in two wordings", [
         ("EU proposes halving steel import quotas and a 50% out-of-quota tariff", WIRE, 0),
         ("Brussels unveils plan to cut duty-free steel imports", DAILY, 2)]),
