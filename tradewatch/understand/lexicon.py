@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tradewatch.understand import vocabulary
 from tradewatch.understand.hanzi import TRAD_TO_SIMP, to_simplified  # noqa: F401 (re-exported)
 from tradewatch.understand.screen import Prepared, Screen, Sieve
 
@@ -79,6 +80,9 @@ NOISE = rules(
 )
 
 # --- Measures: the nouns (and noun phrases) of a tariff or an export control. -------------------
+# Goods of the bilingual vocabulary as one alternation per language (for deals struck on goods).
+_GOODS_EN = "|".join(re.escape(phrase.lstrip("=")) for _, phrases, _ in vocabulary.PRODUCTS for phrase in phrases)
+_GOODS_ZH = "|".join(f"(?:{zh})" for _, _, zh in vocabulary.PRODUCTS)
 TARIFF_MEASURES = rules(
     ("tariff", r"\btariffs?\b|\btariff-rate\b|\bsurtax(?:es)?\b|\bimport surcharges?\b", "tariff|surtax|surcharge"),
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
@@ -98,6 +102,12 @@ TARIFF_MEASURES = rules(
     ("de-minimis", r"\bde minimis\b", "minimis"),
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
+    ("trade-threat", r"\btrade threats?\b", "threat"),
+    # A deal struck on goods is an arrangement of their duties ("… reach deal on EVs and canola").
+    ("goods-deal", r"\b(?:reach(?:es|ed)?|strik(?:e|es)|struck|seal(?:s|ed)?|clinch(?:es|ed)?|sign(?:s|ed)?|ink(?:s|ed)?)\b"
+                   r"[^.;:]{0,40}\b(?:deal|agreement|pact|accord)s? (?:on|over|covering)\b[^.;:]{0,30}?"
+                   rf"\b(?:{_GOODS_EN})\b(?!\s+(?:investments?|cooperation|supply|supplies|research|production|"
+                   r"manufacturing|subsidies|projects?|plants?|factories)\b)", "deal|agreement|pact|accord"),
 )
 TARIFF_MEASURES_ZH = rules(
     ("zh-tariff", r"关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税", "关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税"),
@@ -108,6 +118,8 @@ TARIFF_MEASURES_ZH = rules(
     ("zh-exclusion-list", r"排除清单", "排除清单"),
     ("zh-trade-statute", r"(?:232|301|122|201)(?:条款|关税|措施)|国际收支|国际紧急经济权力法", "条款|关税|措施|国际"),
     ("zh-tariff-quota", r"关税配额|配额外", "配额"),
+    ("zh-goods-deal", rf"(?:达成|签署)[^，。；]{{0,12}}(?:协议|协定)[^，。；]{{0,12}}(?:{_GOODS_ZH})|"
+                      rf"(?:就|在)(?:{_GOODS_ZH})[^，。；]{{0,12}}达成[^，。；]{{0,6}}(?:协议|协定)", "协议|协定"),
 )
 
 _CONTROLLED = (r"(?:rare[- ]earths?|gallium|germanium|antimony|graphite|tungsten|tellurium|bismuth|"
@@ -211,7 +223,7 @@ ACTIONS = rules(
     ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|halv(?:e|es|ed|ing)|trim(?:s|med|ming)?|"
                  r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"
                  r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
-                 r"drop(?:s|ped|ping)?|"
+                 r"drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|"
                  r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
                  r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation)\b"),
     ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"
