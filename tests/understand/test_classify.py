@@ -266,6 +266,11 @@ KINDS = [
     ("a deal on investment in goods", "Ruritania and Korea sign deal on chip investment", N, None),
     ("talks on a deal on goods", "Ruritania and Korea hold talks on a deal on steel", N, None),
     ("trade threats dropped", "President abandons trade threats against Ruritania after summit", T, "trade-threat"),
+    ("a leader says he will tax goods", "Ruritania's president says he will tax foreign-made films at 100%", T, "act-impose"),
+    ("a company says a licence will be granted", "Chipmaker says Washington will grant licences to ship its GPUs to Asia",
+     E, "licence-decision"),
+    ("allowed to sell chips, Chinese", "美国将允许芯片企业恢复向海湾国家出售先进芯片", E, "zh-licence-decision"),
+    ("an export ban only weighed", "Ruritania weighs nickel ore export ban", N, "soft-speculation"),
     ("a surtax, Chinese", "鲁里塔尼亚对进口钢材征收20%附加税", T, "zh-tariff"),
     ("an export exemption, Chinese", "商务部：对符合条件的民用芯片出口给予豁免", E, "zh-export-ban"),
     ("a probe extended", "Ruritania extends anti-dumping probe into Korean pork by six months", N, "veto-procedure"),
@@ -286,5 +291,6 @@ def test_kinds_of_headline(kind, title, topics, reason):
 def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():
     assert not classify("CSMS # 1234 - Guidance: Processing Refunds of Section 232 Duties", "", "en", "official").relevant
     assert classify("CSMS # 1235 - Guidance: Additional Duties on Imports of Copper", "", "en", "official").relevant
+    assert not classify("CSMS # 4322 - ACE Reports: new fields for Section 232 entries", "", "en", "official").relevant
     assert classify("CSMS # 4321 - UPDATE: Section 232 Duties on Ruritanian Lumber - Implementation Guidance",
                     "", "en", "official").relevant

@@ -91,7 +91,8 @@ TARIFF_MEASURES = rules(
                r"\b(?:lower|cut|rais|hik|reduc|halv|doubl|trim|slash)\w*\s+(?:[\w'’-]+\s+){0,3}?duty\b", "dut"),
     ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
              r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b|"
-             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?(?:imports?|imported)\b", "lev|tax"),
+             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?(?:imports?|imported)\b|"
+             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){1,4}?at \d+(?:\.\d+)? ?(?:%|per ?cent|percent)", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
     ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
@@ -200,7 +201,9 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
-    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可", "许可"),
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|"
+                            r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
+     "许可|允许|批准|准许"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
     ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )
@@ -215,6 +218,7 @@ SPECIFIC_MEASURES = frozenset(rule.name for rules_ in MEASURES.values() for rule
 # --- Actions: a measure being announced, imposed, changed or threatened. -------------------------
 ACTIONS = rules(
     ("act-impose", r"\b(?:impos(?:e|es|ed|ing)|slap(?:s|ped|ping)?|levie[sd]|sets?(?! to\b| for\b)|setting|"
+                   r"(?<=\bwill )tax|(?<=\bto )tax|tax(?:es|ed)(?= (?:[\w'’-]+ ){0,3}(?:imports?|imported|goods|products|made))|"
                    r"hits?\b[^.;:]{0,40}\bwith|enact(?:s|ed)?|introduc(?:e|es|ed|ing)|matches|takes? action|"
                    r"(?:fires?|hits?|strikes?|answers?|responds?|retaliates?)(?: back)? with)\b"),
     ("act-raise", r"\b(?:rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed)?|"
@@ -232,11 +236,11 @@ ACTIONS = rules(
                      r"decision|decides?|modif(?:y|ies|ied|ying|ication)|adjust(?:s|ed|ing)?|"
                      r"revis(?:e|es|ed|ion|ions)|amend(?:s|ed|ment|ments)?|reinstat(?:e|es|ed)|"
                      r"restor(?:e|es|ed)|require(?:s|d)?|requiring|assessed|collect(?:s|ed|ing)?|"
-                     r"charg(?:e|es|ed|ing))\b"),
+                     r"charg(?:e|es|ed|ing)|grant(?:s|ed|ing)?|allow(?:s|ed|ing)?|let(?:s)?)\b"),
     ("act-threaten", r"\bthreat(?:en|ens|ened|ening)?\b"),
     # "bans", "curbs", "limits" … are verbs only with an object after them ("China curbs exports"),
     # not as nouns ("US chip curbs", "curbs on exports").
-    ("act-restrict", r"\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
+    ("act-restrict", r"(?<!\bexport )(?<!\bimport )(?<!\btravel )\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
                      r"curb(?:ed|ing)?|curtail(?:s|ed)?|limiting|halt(?:ed|ing)?|needs? (?:an? )?(?:export )?"
                      r"licen[cs]es?)\b|\b(?:bans|bars|blocks|curbs|limits|halts)\b(?!\s+(?:on|against|over|in|for|"
                      r"to|will|would|could|are|were|have|has|and)\b)(?=\s+[\w$])"
@@ -327,7 +331,7 @@ HARD_VETOES = rules(
                      r"\bfinal results\b|\binitiation of\b|\bscope (?:ruling|inquiry|inquiries)\b|"
                      r"\bcovered merchandise\b|\bpostponement\b|\bextension of time\b|\binterest rates?\b|"
                      r"\bannual report\b|\bwhite paper\b|\bquota allocations?\b|\bmaintenance window\b|"
-                     r"\bACE (?:maintenance|outage|deployment|release|downtime)\b|\bentry summary\b|"
+                     r"\bACE (?:maintenance|outage|deployment|release|downtime|reports?|certification|functionality|enhancements?)\b|\bentry summary\b|"
                      r"\bpublication of a report\b|\breport on the effect\b|\bchanged circumstances review\b|"
                      r"\bopportunity to request\b|\bdelegation of authority\b|\bprivacy act\b|"
                      r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
