@@ -271,6 +271,8 @@ KINDS = [
      E, "licence-decision"),
     ("allowed to sell chips, Chinese", "美国将允许芯片企业恢复向海湾国家出售先进芯片", E, "zh-licence-decision"),
     ("an export ban only weighed", "Ruritania weighs nickel ore export ban", N, "soft-speculation"),
+    ("sanctions on a number of companies", "Ruritania sanctions 30 Korean defence contractors", E, "sanctions-listing"),
+    ("sanctions on a person", "Ruritania sanctions Korean minister over visit", N, None),
     ("a surtax, Chinese", "鲁里塔尼亚对进口钢材征收20%附加税", T, "zh-tariff"),
     ("an export exemption, Chinese", "商务部：对符合条件的民用芯片出口给予豁免", E, "zh-export-ban"),
     ("a probe extended", "Ruritania extends anti-dumping probe into Korean pork by six months", N, "veto-procedure"),

@@ -188,6 +188,10 @@ EXPORT_MEASURES = rules(
     ("multilateral-regime", r"\bwassenaar\b|\bmissile technology control regime\b|\bMTCR\b|\baustralia group\b|"
                             r"\bnuclear suppliers group\b", "wassenaar|missile|mtcr|australia|nuclear"),
     ("countermeasure-list", r"\bcountermeasures? list\b|\bsanctions? list\b|\bwatch ?list\b", "list"),
+    # Sanctions on a number of named kinds of party: a listing ("… sanctions 50 Japanese companies").
+    ("sanctions-listing", r"\bsanction(?:s|ed|ing)?\s+(?:\d+|dozens of|several|more)\s+(?:[\w-]+\s+){0,2}?"
+                          r"(?:companies|firms|entities|defen[cs]e (?:firms|companies|contractors)|contractors|makers)\b",
+     "sanction"),
     # Easing an export control: an exemption from a ban, an export thaw.
     ("export-easing", r"\bexport (?:thaw|easing|reprieve|relief|waivers?|exemptions?)\b|"
                       r"\bexempt\w*\b[^.;:]{0,40}\bfrom (?:the |an? |its )?(?:[\w-]+ ){0,2}"
@@ -435,7 +439,8 @@ SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
 
 # Export-control measures that list parties, and those that control goods: a report of one kind
 # and a report of only the other kind are two announcements.
-LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list", "countermeasure-list", "zh-export-list"})
+LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list", "countermeasure-list", "zh-export-list",
+                              "sanctions-listing"})
 GOODS_MEASURES = frozenset({"restrict-exports", "restrictions-on-exports", "restrict-controlled-sales",
                             "restrictions-on-controlled-goods", "controlled-goods-squeeze", "goods-controls",
                             "tech-access", "zh-export-ban", "zh-dual-use", "zh-technology-control", "export-easing"})
