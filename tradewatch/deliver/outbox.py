@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
+from tradewatch.deliver.reminders import reminder_markup
 from tradewatch.deliver.render import render_alert
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
 from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
@@ -214,7 +215,7 @@ class Deliverer:
             self._store.flush()
 
     async def _work(self, turns: deque[_Turn], events: dict[str, Event],
-                    rendered: dict[str, tuple[Event, str] | None]) -> None:
+                    rendered: dict[str, tuple[Event, str] | str]) -> None:
         while turns:
             turn = turns.popleft()
             try:
@@ -279,7 +280,7 @@ class Deliverer:
         return None
 
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
-                       rendered: dict[str, tuple[Event, str] | None]) -> None:
+                       rendered: dict[str, tuple[Event, str] | str]) -> None:
         """mark_sending → send → mark_sent (or mark_failed), for one still-pending delivery."""
         event_id, chat_id = delivery.event_id, self._sender.moved.get(chat_key(delivery.chat_id), delivery.chat_id)
         current = self._store.deliveries.get(event_id, chat_id)
@@ -292,10 +293,9 @@ class Deliverer:
             return
         self._store.deliveries.mark_sending(event_id, chat_id, self._now())
         if event_id not in rendered:         # once per event and drain, not once per chat
-            event = self._store.events.get(event_id) or events.get(event_id)
-            rendered[event_id] = (event, render_alert(event)) if event else None
-        if rendered[event_id] is None:
-            self._store.deliveries.mark_failed(event_id, chat_id, "event no longer stored", self._now(), final=True)
+            rendered[event_id] = self._render(current, events)
+        if isinstance(rendered[event_id], str):
+            self._store.deliveries.mark_failed(event_id, chat_id, rendered[event_id], self._now(), final=True)
             return
         event, markup = rendered[event_id]
         outcome = await self._sender.send(chat_id, markup)
@@ -305,6 +305,19 @@ class Deliverer:
         else:
             self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
                                                self._now(), final=outcome.final)
+
+    def _render(self, delivery: Delivery, events: dict[str, Event]) -> tuple[Event, str] | str:
+        """(event, markup) for the delivery's kind; or why there is nothing to send."""
+        event = self._store.events.get(delivery.subject_id) or events.get(delivery.subject_id)
+        if event is None:
+            return "event no longer stored"
+        if delivery.kind == "reminder":
+            return reminder_markup(event, delivery.event_id, self._now())
+        return event, render_alert(event)
+
+    async def send_now(self, deliveries: Iterable[Delivery]) -> None:
+        """Send these outbox records now (reminders just queued), like any other delivery."""
+        await self._drain(deliveries, {})
 
     # ---- edits for later reports -------------------------------------------------------------
     async def _edit_all(self, updated: Iterable[Event], now: datetime) -> None:
