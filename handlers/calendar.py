@@ -21,8 +21,10 @@ from tradewatch.models import UTC, Event, Subscriber
 
 
 def _zone(subscriber: Subscriber) -> tzinfo:
+    if not subscriber.timezone or subscriber.timezone.upper() == "UTC":
+        return UTC
     try:
-        return ZoneInfo(subscriber.timezone or "UTC")
+        return ZoneInfo(subscriber.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
 

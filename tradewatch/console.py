@@ -30,7 +30,8 @@ def event_json(event: Event) -> dict[str, Any]:
     """The Event contract of DESIGN.md as a JSON-ready dict (aware datetimes as ISO 8601)."""
     data = {name: getattr(event, name) for name in EVENT_FIELDS}
     data["reports"] = [asdict(r) for r in event.reports]
-    data.update(actors=event.actors, targets=event.targets, effective_on=event.effective_on)
+    data.update(actors=event.actors, targets=event.targets, effective_on=event.effective_on,
+                comments_close_on=event.comments_close_on)
     return _jsonable(data)
 
 

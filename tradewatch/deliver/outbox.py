@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
-from tradewatch.deliver.reminders import reminder_markup
+from tradewatch.deliver.reminders import reminder_markup, zone_of
 from tradewatch.deliver.render import render_alert
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
 from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
-from tradewatch.models import Delivery, Event
+from tradewatch.models import UTC, Delivery, Event
 
 log = logging.getLogger(__name__)
 
@@ -292,12 +292,13 @@ class Deliverer:
                                                self._now(), final=True)
             return
         self._store.deliveries.mark_sending(event_id, chat_id, self._now())
-        if event_id not in rendered:         # once per event and drain, not once per chat
-            rendered[event_id] = self._render(current, events)
-        if isinstance(rendered[event_id], str):
-            self._store.deliveries.mark_failed(event_id, chat_id, rendered[event_id], self._now(), final=True)
+        key = event_id if current.kind != "reminder" else f"{event_id} {chat_id}"   # a reminder speaks the chat's time
+        if key not in rendered:              # once per event and drain, not once per chat
+            rendered[key] = self._render(current, events)
+        if isinstance(rendered[key], str):
+            self._store.deliveries.mark_failed(event_id, chat_id, rendered[key], self._now(), final=True)
             return
-        event, markup = rendered[event_id]
+        event, markup = rendered[key]
         outcome = await self._sender.send(chat_id, markup)
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
@@ -312,7 +313,8 @@ class Deliverer:
         if event is None:
             return "event no longer stored"
         if delivery.kind == "reminder":
-            return reminder_markup(event, delivery.event_id, self._now())
+            chat = self._store.subscribers.get(delivery.chat_id)
+            return reminder_markup(event, delivery.event_id, self._now(), zone_of(chat) if chat else UTC)
         return event, render_alert(event)
 
     async def send_now(self, deliveries: Iterable[Delivery]) -> None:

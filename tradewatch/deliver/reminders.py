@@ -38,8 +38,10 @@ LOOK_AGAIN = timedelta(hours=1)     # a full look at least this often (mutes end
 
 def zone_of(subscriber: Subscriber) -> tzinfo:
     """The chat's time zone; UTC when its name is unknown or malformed."""
+    if not subscriber.timezone or subscriber.timezone.upper() == "UTC":
+        return UTC
     try:
-        return ZoneInfo(subscriber.timezone or "UTC")
+        return ZoneInfo(subscriber.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
 
@@ -84,8 +86,9 @@ def plan(events: Iterable[Event], subscribers: Iterable[Subscriber], now: dateti
     return sorted(found, key=lambda d: d.at)
 
 
-def reminder_markup(event: Event, outbox_id: str, now: datetime) -> tuple[Event, str] | str:
-    """What the outbox sends for a queued reminder, or why it sends nothing (the date moved or passed)."""
+def reminder_markup(event: Event, outbox_id: str, now: datetime, zone: tzinfo = UTC) -> tuple[Event, str] | str:
+    """What the outbox sends for a queued reminder (days counted in the chat's zone), or why it
+    sends nothing (the date moved or passed)."""
     parsed = parse_reminder_id(outbox_id)
     if parsed is None:
         return f"not a reminder id: {outbox_id}"
@@ -95,7 +98,7 @@ def reminder_markup(event: Event, outbox_id: str, now: datetime) -> tuple[Event,
     on = date.fromisoformat(on_text)
     if on < (now - timedelta(hours=14)).date():      # past in every time zone
         return f"{kind} {on_text} is past"
-    return event, render_reminder(event, kind, on, (on - now.date()).days)
+    return event, render_reminder(event, kind, on, (on - now.astimezone(zone).date()).days)
 
 
 class Reminders:
@@ -112,32 +115,44 @@ class Reminders:
         self._next = None
 
     async def notify(self, new: list[Event], updated: list[Event]) -> None:
-        """The notifier the source jobs call: alerts first, then any reminder now due."""
+        """The notifier the source jobs call: alerts first, then the reminders of these events'
+        dates that are due already (only these events are read: nothing else changed)."""
         await self._deliverer.notify(new, updated)
-        if any(e.dates() for e in (*new, *updated)):
-            self.changed()
-        await self.check()
+        dated = [e for e in (*new, *updated) if e.dates()]
+        if dated:
+            await self._run(dated, full=False)
 
     async def tick(self, _context: object = None) -> None:
         await self.check()
 
     async def check(self) -> int:
-        """Queue and send the reminders due now; returns how many were queued."""
+        """Queue and send the reminders due now; returns how many were queued. Costs nothing
+        before the next due moment unless `changed()` was called."""
         now = self._services.clock()
         if self._checking or (self._next is not None and now < self._next):
             return 0
         self._checking = True
         try:
-            dues = plan(self._dated_events(now), self._services.store.subscribers.active(), now)
-            queued = self._queue([d for d in dues if d.at <= now], now)
-            later = [d.at for d in dues if d.at > now]
-            self._next = min([now + LOOK_AGAIN, *later])
-            if queued:
-                log.info("%d reminders due", len(queued))
-                await self._deliverer.send_now(queued)
-            return len(queued)
+            return await self._run(None, full=True)
         finally:
             self._checking = False
+
+    async def _run(self, events: list[Event] | None, *, full: bool) -> int:
+        """Queue what is due among `events` (None: every event with a date in the horizon), send it,
+        and note the next due moment. Queueing has no await inside, so two runs never queue twice."""
+        now = self._services.clock()
+        dues = plan(self._dated_events(now) if events is None else events,
+                    self._services.store.subscribers.active(), now)
+        queued = self._queue([d for d in dues if d.at <= now], now)
+        later = [d.at for d in dues if d.at > now]
+        if full:
+            self._next = min([now + LOOK_AGAIN, *later])
+        elif self._next is not None:
+            self._next = min([self._next, *later])
+        if queued:
+            log.info("%d reminders due", len(queued))
+            await self._deliverer.send_now(queued)
+        return len(queued)
 
     def _dated_events(self, now: datetime) -> list[Event]:
         """Events with a date from yesterday up to the reminder horizon (MAX_DAYS and a day ahead)."""
