@@ -97,6 +97,11 @@ async def chart(update: Update, context: Context) -> None:
     if data.empty:
         await reply(update, f"No events in the last {days} days: nothing to draw yet.")
         return
+    context.application.create_task(_send_chart(update, draw, data), update=update)
+
+
+async def _send_chart(update: Update, draw, data) -> None:
+    """Beside update processing: matplotlib takes a second or two, in a worker thread."""
     png = await asyncio.to_thread(draw.draw, data)
     await reply_with(update, "reply_photo", photo=png,
-                     caption=f"Events per week by topic, last {days} days: {data.total} events")
+                     caption=f"Events per week by topic, last {data.days} days: {data.total} events")

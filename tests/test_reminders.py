@@ -221,3 +221,41 @@ def test_the_chart_tally_counts_weeks_topics_and_actors():
     assert data.per_topic["tariff"] == (1, 1, 1, 1) and sum(data.per_topic["export_control"]) == 1
     assert dict(data.actors) == {"CN": 2, "US": 2}
     assert tally([], NOW, 21).empty
+
+
+async def test_a_later_listing_of_the_document_with_a_new_date_moves_it(http_server):
+    """Through the pipeline over a local Federal Register server: a second source lists the same
+    document with another effective date; the event's date moves, as an update for the edit."""
+    from pathlib import Path
+
+    from tradewatch.ingest.fetch import Fetcher
+    from tradewatch.models import Source
+    from tradewatch.pipeline import Pipeline
+    from tradewatch.services import Services
+    from tradewatch.settings import Settings
+
+    fixtures = Path(__file__).parent / "fixtures" / "calendar"
+    headers = {"Content-Type": "application/json"}
+    a, b = (Source(id=f"fr-{n}", name=f"Federal Register {n}", kind="federal_register", authority="official",
+                   country="US", url=http_server.url(f"/{n}.json"), allow_private=True) for n in "ab")
+    settings = Settings()
+    fetcher = Fetcher.from_settings(settings, sources=[a, b])
+    services = Services(settings=settings, store=open_store(None), sources=[a, b], fetcher=fetcher, clock=lambda: NOW)
+    pipeline = Pipeline(services)
+    try:
+        for source in (a, b):
+            http_server.route(f"/{source.id[-1]}.json", body=(fixtures / "fr-baseline.json").read_bytes(), headers=headers)
+            assert (await pipeline.run_source(source, force=True)).baseline
+        news = (fixtures / "fr-news.json").read_bytes()
+        http_server.route("/a.json", body=news, headers=headers)
+        [event] = (await pipeline.run_source(a, force=True)).new
+        moved = json.loads(news)
+        moved["results"][0]["effective_on"] = "2026-12-10"
+        http_server.route("/b.json", body=json.dumps(moved), headers=headers)
+        [updated] = (await pipeline.run_source(b, force=True)).updated
+        assert updated.id == event.id and updated.effective_on == "2026-12-10"
+        assert "changed from 2026-12-03 by Federal Register b" in render_alert(updated)
+        assert services.store.events.get(event.id).effective_on == "2026-12-10"
+    finally:
+        await fetcher.aclose()
+        services.store.close()

@@ -162,7 +162,8 @@ def render_reminder(event: Event, kind: str, on: date, days: int | None = None) 
     """A reminder of one of the event's dates: what happens when, and the event's headline."""
     when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days") if days is not None and days >= 0 else ""
     head = f"⏰ <b>Reminder: {DATE_LABELS.get(kind, kind).lower()} {when + ', ' if when else ''}{_day(on)}</b>"
-    facts = [f"{esc(event.source_name, NAME_MAX)}" + (f" · {esc(event.doc_number, FIELD_MAX)}" if event.doc_number else "")]
+    number = f" · {esc(event.doc_number, FIELD_MAX)}" if event.doc_number else ""
+    facts = [esc(event.source_name, NAME_MAX) + number]
     if event.topics:
         facts.append(hashtags(event.topics))
     return truncate_markup(f"{head}\n{link(event.title, event.url, TITLE_MAX)}\n" + "\n".join(facts))
