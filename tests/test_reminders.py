@@ -13,7 +13,7 @@ import pytest
 from storage import open_store
 from tradewatch.deliver import records
 from tradewatch.deliver.chart import tally
-from tradewatch.deliver.reminders import Reminders, due_moment, plan, reminder_markup, zone_of
+from tradewatch.deliver.reminders import Reminders, dated, due_moment, plan, reminder_markup, zone_of
 from tradewatch.deliver.render import MAX_TEXT, render_alert, render_reminder, visible_len
 from tradewatch.models import UTC, Delivery, Event, Report, Subscriber, parse_reminder_id, reminder_id
 from tradewatch.understand.absorb import join
@@ -33,7 +33,9 @@ def chat(chat_id: int = 7, days: int | None = 2, zone: str = "UTC", **more) -> S
 
 
 def due_now(events, subscribers, now=NOW):
-    return sorted((d.chat_id, d.kind, d.on.isoformat()) for d in plan(events, subscribers, now) if d.at <= now)
+    due, _ = plan(dated(events), subscribers, now)
+    assert all(d.at <= now for d in due)
+    return sorted((d.chat_id, d.kind, d.on.isoformat()) for d in due)
 
 
 # ---- when a reminder is due ---------------------------------------------------------------------
@@ -52,8 +54,10 @@ def test_a_bad_time_zone_name_falls_back_to_utc(name):
 
 def test_a_moment_already_passed_is_due_at_once_and_a_later_one_waits():
     assert due_now([event()], [chat(days=2)]) == [(7, "effective_on", "2026-12-03")]
-    later = [d for d in plan([event()], [chat(days=2)], NOW) if d.at > NOW]
-    assert [(d.kind, d.at) for d in later] == [("comments_close_on", datetime(2026, 12, 4, 9, 0, tzinfo=UTC))]
+    assert plan(dated([event()]), [chat(days=2)], NOW)[1] == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    at_nine = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    assert due_now([event()], [chat(days=2)], at_nine - timedelta(seconds=1)) == []   # the 3rd is past by then
+    assert due_now([event()], [chat(days=2)], at_nine) == [(7, "comments_close_on", "2026-12-06")]
 
 
 def test_past_dates_never_remind_but_the_day_itself_does():
@@ -124,10 +128,12 @@ async def test_the_job_does_nothing_until_the_next_due_moment(calendar):
     store.subscribers.put(chat(days=2))
     store.events.add(event(effective=None))
     assert await reminders.check() == 0
-    store.events.add(event(2))                # not announced through changed(): found at the due moment
+    store.events.add(event(2))                # stored without notify (a baseline): found when the store is read again
     clock[0] = NOW + timedelta(minutes=30)
     assert await reminders.check() == 0
-    clock[0] = NOW + timedelta(hours=1)       # the hourly full look
+    clock[0] = NOW + timedelta(hours=1)       # the hourly look, over the events in memory
+    assert await reminders.check() == 0
+    clock[0] = NOW + timedelta(hours=6)       # the store read again
     assert await reminders.check() == 1
     clock[0] = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
     assert await reminders.check() == 2       # both events' comment deadlines

@@ -13,12 +13,15 @@ is scheduled again for the new date; one still queued for the old date is droppe
 be sent (`reminder_markup`).
 
 `Reminders.check` is what the schedule job (every TICK) calls: it costs nothing until the next due
-moment it computed, or until `changed()` (a /remind, new or updated events) asks it to look again;
-then it reads the events with a date in the reminder horizon once and queues what is due.
+moment it computed (at most LOOK_AGAIN ahead), or until `changed()` (a /remind) asks it to look
+again; then `plan` bisects the dated events (kept in memory, sorted by date) once per chat with
+reminders, so a look costs the chats plus the reminders actually due, never a walk over every
+chat's every event. New and updated events are planned as they are handed to delivery (`notify`).
 """
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Iterable
@@ -30,10 +33,9 @@ from tradewatch.models import UTC, Delivery, Event, Subscriber, parse_reminder_i
 log = logging.getLogger(__name__)
 
 REMIND_AT = time(9, 0)              # chat-local time a reminder is due
-MAX_DAYS = 30                       # /remind 0 … 30
-DEFAULT_DAYS = 1
 TICK = timedelta(minutes=1)         # how often the schedule job asks `check`
-LOOK_AGAIN = timedelta(hours=1)     # a full look at least this often (mutes ending, new subscribers)
+LOOK_AGAIN = timedelta(hours=1)     # a look at least this often (mutes ending, new subscribers)
+RELOAD = timedelta(hours=6)         # the dated events are read from the store again this often
 
 
 def zone_of(subscriber: Subscriber) -> tzinfo:
@@ -58,7 +60,7 @@ def is_past(on: date, now: datetime, zone: tzinfo) -> bool:
 
 @dataclass(frozen=True)
 class Due:
-    """One reminder: event, chat, kind of date, the date and when it is due (UTC)."""
+    """One reminder due: event, chat, kind of date, the date and when it fell due (UTC)."""
 
     event: Event
     chat_id: int | str
@@ -71,19 +73,38 @@ class Due:
         return reminder_id(self.event.id, self.kind, self.on.isoformat())
 
 
-def plan(events: Iterable[Event], subscribers: Iterable[Subscriber], now: datetime) -> list[Due]:
-    """Every reminder whose date is not past, due or not yet, soonest due first."""
-    dated = [(e, kind, on) for e in events for kind, on in e.dates()]
-    found = []
+Dated = tuple[date, str, Event]        # (date, kind of date, event), sorted by date
+
+
+def dated(events: Iterable[Event]) -> list[Dated]:
+    return sorted(((on, kind, e) for e in events for kind, on in e.dates()), key=lambda d: (d[0], d[1], d[2].id))
+
+
+def last_due_date(days: int, now: datetime, zone: tzinfo) -> date:
+    """The latest date whose reminder is due by `now`: 09:00 chat-local `days` days before it has come."""
+    wall = now.astimezone(zone).replace(tzinfo=None)
+    return (wall - timedelta(hours=REMIND_AT.hour, minutes=REMIND_AT.minute)).date() + timedelta(days=days)
+
+
+def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime) -> tuple[list[Due], datetime | None]:
+    """The reminders due by `now` whose date is not past (the day itself counts), and the next
+    moment another may fall due. Each chat costs a bisection and the dates it is due for."""
+    days_only = [on for on, _, _ in dates]
+    due: list[Due] = []
+    next_at: datetime | None = None
     for subscriber in subscribers:
         if subscriber.remind_days is None or not subscriber.active:
             continue
         zone = zone_of(subscriber)
-        for event, kind, on in dated:
-            if not is_past(on, now, zone) and subscriber.wants(event, now):
-                found.append(Due(event, subscriber.chat_id, kind, on,
-                                 due_moment(on, subscriber.remind_days, zone)))
-    return sorted(found, key=lambda d: d.at)
+        today, last = now.astimezone(zone).date(), last_due_date(subscriber.remind_days, now, zone)
+        low, high = bisect_left(days_only, today), bisect_right(days_only, last)
+        for on, kind, event in dates[low:high]:
+            if subscriber.wants(event, now):
+                due.append(Due(event, subscriber.chat_id, kind, on, due_moment(on, subscriber.remind_days, zone)))
+        if high < len(dates):
+            at = due_moment(days_only[high], subscriber.remind_days, zone)
+            next_at = at if next_at is None else min(next_at, at)
+    return due, next_at
 
 
 def reminder_markup(event: Event, outbox_id: str, now: datetime, zone: tzinfo = UTC) -> tuple[Event, str] | str:
@@ -102,25 +123,34 @@ def reminder_markup(event: Event, outbox_id: str, now: datetime, zone: tzinfo = 
 
 
 class Reminders:
-    """Queues due reminders in the outbox and has the Deliverer send them."""
+    """Queues due reminders in the outbox and has the Deliverer send them.
+
+    It keeps the events that have a date in memory: read from the store at the first look and
+    every RELOAD (events stored without an alert, a first-start baseline, are found then), and kept
+    up to date by `notify` with every new and updated event in between."""
 
     def __init__(self, services: Any, deliverer: Any):
         self._services = services
         self._deliverer = deliverer
         self._next: datetime | None = None          # None: look at the next check
+        self._loaded: datetime | None = None        # when the dated events were read
+        self._events: dict[str, Event] = {}         # event id → event with a date
+        self._known: set[tuple[str, str]] = set()   # (outbox id, chat) already in the outbox
         self._checking = False
 
     def changed(self) -> None:
-        """Something that decides reminders changed (a /remind, events): look at the next check."""
+        """Something that decides reminders changed (a /remind, a mute): look at the next check."""
         self._next = None
 
     async def notify(self, new: list[Event], updated: list[Event]) -> None:
         """The notifier the source jobs call: alerts first, then the reminders of these events'
-        dates that are due already (only these events are read: nothing else changed)."""
+        dates that are due already (only these events are planned: nothing else changed)."""
         await self._deliverer.notify(new, updated)
-        dated = [e for e in (*new, *updated) if e.dates()]
-        if dated:
-            await self._run(dated, full=False)
+        touched = [*new, *updated]
+        for event in touched:
+            self._remember(event)
+        if any(e.dates() for e in touched):
+            await self._run(dated(e for e in touched if e.dates()), full=False)
 
     async def tick(self, _context: object = None) -> None:
         await self.check()
@@ -133,38 +163,53 @@ class Reminders:
             return 0
         self._checking = True
         try:
-            return await self._run(None, full=True)
+            if self._loaded is None or now - self._loaded >= RELOAD or now < self._loaded:
+                self._load(now)
+            return await self._run(dated(self._events.values()), full=True)
         finally:
             self._checking = False
 
-    async def _run(self, events: list[Event] | None, *, full: bool) -> int:
-        """Queue what is due among `events` (None: every event with a date in the horizon), send it,
-        and note the next due moment. Queueing has no await inside, so two runs never queue twice."""
+    async def _run(self, dates: list[Dated], *, full: bool) -> int:
+        """Queue what is due among `dates`, send it, and note the next due moment. Queueing has no
+        await inside, so two runs never queue one reminder twice."""
         now = self._services.clock()
-        dues = plan(self._dated_events(now) if events is None else events,
-                    self._services.store.subscribers.active(), now)
-        queued = self._queue([d for d in dues if d.at <= now], now)
-        later = [d.at for d in dues if d.at > now]
+        due, next_at = plan(dates, self._services.store.subscribers.active(), now)
+        queued = self._queue(due, now)
         if full:
-            self._next = min([now + LOOK_AGAIN, *later])
-        elif self._next is not None:
-            self._next = min([self._next, *later])
+            self._next = min(now + LOOK_AGAIN, next_at) if next_at else now + LOOK_AGAIN
+        elif self._next is not None and next_at is not None:
+            self._next = min(self._next, next_at)
         if queued:
             log.info("%d reminders due", len(queued))
             await self._deliverer.send_now(queued)
         return len(queued)
 
-    def _dated_events(self, now: datetime) -> list[Event]:
-        """Events with a date from yesterday up to the reminder horizon (MAX_DAYS and a day ahead)."""
-        low, high = now.date() - timedelta(days=1), now.date() + timedelta(days=MAX_DAYS + 2)
-        return [e for e in self._services.store.events.all() if any(low <= on <= high for _, on in e.dates())]
+    def _load(self, now: datetime) -> None:
+        self._events, self._known = {}, set()
+        for event in self._services.store.events.all():
+            self._remember(event)
+        self._loaded = now
 
-    def _queue(self, dues: list[Due], now: datetime) -> list[Delivery]:
-        """Outbox records for the due reminders not queued before (once per id and chat, ever)."""
+    def _remember(self, event: Event) -> None:
+        if event.dates():
+            self._events[event.id] = event
+        else:
+            self._events.pop(event.id, None)
+
+    def _queue(self, due: list[Due], now: datetime) -> list[Delivery]:
+        """Outbox records for the due reminders not queued before (once per id and chat, ever);
+        one outbox change per reminder id, however many chats it goes to."""
         deliveries = self._services.store.deliveries
+        chats: dict[str, list[int | str]] = {}
+        for reminder in due:
+            key = (reminder.outbox_id, str(reminder.chat_id))
+            if key in self._known:
+                continue
+            self._known.add(key)
+            if deliveries.get(reminder.outbox_id, reminder.chat_id) is None:
+                chats.setdefault(reminder.outbox_id, []).append(reminder.chat_id)
         fresh = []
-        for due in dues:
-            if deliveries.get(due.outbox_id, due.chat_id) is None:
-                deliveries.enqueue(due.outbox_id, [due.chat_id], now, kind="reminder")
-                fresh.append(deliveries.get(due.outbox_id, due.chat_id))
+        for outbox_id, ids in chats.items():
+            deliveries.enqueue(outbox_id, ids, now, kind="reminder")
+            fresh.extend(deliveries.get(outbox_id, chat_id) for chat_id in ids)
         return [d for d in fresh if d is not None]
