@@ -7,7 +7,10 @@ chat, except in one window we cannot close without Telegram's help: a crash afte
 accepted a message but before `mark_sent` was written. That delivery is still pending with
 attempts > 0 and is sent again on resume (at most one duplicate, and only then); the window is the
 time between the HTTP answer and one local journal append. Later reports of an event edit the
-messages already sent ("Also reported by …"); an update never sends a second alert.
+messages already sent ("Also reported by …"); an update never sends a second alert. Reminders
+(kind "reminder", queued by `reminders` under their own outbox ids) go through the same records,
+workers and retries; each is rendered for its chat's time zone, and one whose date moved or passed
+meanwhile is recorded as failed instead of sent.
 
 Different chats are served concurrently by a bounded set of workers that take turns, one chat
 strictly in order; the per-chat and per-group limits of `ratelimit` keep them paced. Each message
