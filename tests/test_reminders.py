@@ -265,3 +265,21 @@ async def test_a_later_listing_of_the_document_with_a_new_date_moves_it(http_ser
     finally:
         await fetcher.aclose()
         services.store.close()
+
+
+@pytest.mark.parametrize("title, summary, lang, expected", [
+    ("商务部公告2026年第70号 关于对镓锗相关物项实施出口管制的公告", "本公告自2026年12月10日起执行。", "zh", "2026-12-10"),
+    ("US to impose 25% tariff on imported trucks effective December 15", "", "en", "2026-12-15"),
+])
+def test_dates_extracted_from_text_reach_the_calendar(title, summary, lang, expected):
+    from tradewatch.models import Item, Source
+    from tradewatch.understand.absorb import analyze, build_event
+
+    source = Source(id="s", name="S", kind="rss", url="https://s.example", authority="official",
+                    country="CN" if lang == "zh" else "US", lang=lang)
+    item = Item("s", "k1", title, "https://s.example/1", published_at=NOW, summary=summary, lang=lang)
+    analysis = analyze(item, source)
+    assert analysis.relevant
+    built = build_event(item, source, analysis, NOW)
+    assert built.dates() == (("effective_on", date.fromisoformat(expected)),)
+    assert due_now([built], [chat(days=30)]) == [(7, "effective_on", expected)]
