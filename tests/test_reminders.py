@@ -173,6 +173,9 @@ def test_a_later_report_with_another_date_moves_it_and_the_edit_says_so():
     text = render_alert(joined)
     assert "Effective: 2026-12-10 (changed from 2026-12-03 by Harbour Wire)" in text
     assert "Comments close: 2027-01-05" in text and "Also reported by" in text
+    with open_store(None) as store:                                      # kept as stored
+        store.events.add(joined)
+        assert store.events.get(joined.id) == joined
     same = join(first, replace(later, effective_on=None, comments_close_on=None), NOW)
     assert same.effective_on == "2026-12-03" and same.date_changes == ()
 
