@@ -1,0 +1,125 @@
+"""Routing one event to chats: the rules of each chat decide, quiet hours and digests hold.
+
+`Router.plan(event, now)` prepares the event once (rules.EventView; for an official list document
+with watch names about, the names found in its full text, fetched by the injected `fulltext`
+function and searched in a thread), then decides chat by chat with each chat's compiled rules, in
+slices of SLICE chats with a yield to the event loop between them, so a fan-out to many chats never
+blocks the loop for long. A chat that wants the event gets it now, unless it is in quiet hours or
+digest mode: then the event is held for its digest (digest.Digests.hold) — except a critical one,
+an official measure that matched the chat's watchlist, products or keywords, which breaks through
+and says so. The line that says what matched is kept per (event, chat) for rendering; after a
+restart, or for an edit, it is worked out again from the chat's current rules (`line_for`).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Sequence
+
+from tradewatch.deliver import names, schedule
+from tradewatch.deliver.digest import Digests
+from tradewatch.deliver.rules import EventView, Match, Rules
+from tradewatch.models import Event, Subscriber
+
+log = logging.getLogger(__name__)
+
+SLICE = 1_000                     # chats decided between two yields to the event loop
+LINES_KEPT = 50_000               # (event, chat) explanation lines kept in memory
+FULL_TEXTS_KEPT = 64              # events whose full-text name hits are kept
+FULL_TEXT_SECONDS = 30.0          # fetching and searching one document, at most
+FullText = Callable[[Event], Awaitable[Any]]   # → None (not a list document) or .lines / .error
+
+
+@dataclass
+class Plan:
+    send: list[int | str] = field(default_factory=list)
+    held: list[int | str] = field(default_factory=list)
+
+
+class Router:
+    def __init__(self, store: Any, rules: Rules | None = None, digests: Digests | None = None,
+                 fulltext: FullText | None = None, slice_size: int = SLICE):
+        self._store = store
+        self.rules = rules or Rules()
+        self.digests = digests or Digests(store)
+        self._fulltext = fulltext
+        self._slice = slice_size
+        self._lines: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._hits: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    async def plan(self, event: Event, now: datetime, subscribers: Sequence[Subscriber] | None = None) -> Plan:
+        """Decide for every active chat; hold the held ones; return who gets the alert now."""
+        chats = list(self._store.subscribers.active() if subscribers is None else subscribers)
+        view = EventView.of(event, await self._full_text_hits(event, chats))
+        plan, held = Plan(), []
+        for start in range(0, len(chats), self._slice):
+            if start:
+                await asyncio.sleep(0)
+            for subscriber in chats[start:start + self._slice]:
+                match = self.rules.compiled(subscriber).decide(view, now)
+                if match is not None:
+                    self._route(subscriber, match, view, now, plan)
+        self.rules.forget(str(s.chat_id) for s in chats)
+        for chat_id in plan.held:
+            self.digests.hold(chat_id, event.id)
+        return plan
+
+    def _route(self, subscriber: Subscriber, match: Match, view: EventView, now: datetime, plan: Plan) -> None:
+        line = match.line() if match.explain else ""
+        if schedule.holds(subscriber, now):
+            if not (match.strong and view.official):
+                plan.held.append(subscriber.chat_id)
+                return
+            mode = "digest mode" if subscriber.digest_at else "quiet hours"
+            line = f"🚨 Critical: official measure, sent despite {mode}" + (f"\n{line}" if line else "")
+        plan.send.append(subscriber.chat_id)
+        if line:
+            self._keep((view.event.id, str(subscriber.chat_id)), line)
+
+    def line_for(self, event: Event, chat_id: int | str, now: datetime) -> str:
+        """The "Matched: …" line of this alert in this chat ("" when the chat has no rules)."""
+        kept = self._lines.get((event.id, str(chat_id)))
+        if kept is not None:
+            return kept
+        subscriber = self._store.subscribers.get(chat_id)
+        if subscriber is None or not subscriber.has_rules:
+            return ""
+        match = self.rules.compiled(subscriber).decide(EventView.of(event, self._hits.get(event.id)), now)
+        return match.line() if match is not None else ""
+
+    def _keep(self, key: tuple[str, str], line: str) -> None:
+        self._lines[key] = line
+        if len(self._lines) > LINES_KEPT:
+            self._lines.popitem(last=False)
+
+    async def _full_text_hits(self, event: Event, chats: Sequence[Subscriber]) -> dict[str, str]:
+        """Watch names found in the event's full text (fetched once per event), {} when there is
+        nothing to look for, the event is not a list document, or the document cannot be had."""
+        if self._fulltext is None or event.authority != "official":
+            return {}
+        if event.id in self._hits:
+            return self._hits[event.id]
+        keys = list(dict.fromkeys(key for s in chats for w in s.watch if (key := names.name_key(w))))
+        if not keys:
+            return {}
+        try:
+            async with asyncio.timeout(FULL_TEXT_SECONDS):
+                document = await self._fulltext(event)
+                if document is None:
+                    return {}
+                if document.error is not None:
+                    log.warning("full text of %s: %s; watch names matched on its title only", event.id, document.error)
+                    hits = {}
+                else:
+                    hits = await asyncio.to_thread(names.find_in_lines, keys, document.lines)
+        except TimeoutError:
+            log.warning("full text of %s took longer than %.0f s; watch names matched on its title only",
+                        event.id, FULL_TEXT_SECONDS)
+            hits = {}
+        self._hits[event.id] = hits
+        if len(self._hits) > FULL_TEXTS_KEPT:
+            self._hits.popitem(last=False)
+        return hits
