@@ -65,6 +65,23 @@ def name_key(name: str) -> str:
     return key
 
 
+def is_legal_form(text: str) -> bool:
+    """"Ltd.", "Inc", "GmbH", "有限公司": a piece that is only a legal form (after a comma in a name)."""
+    key = " ".join(PUNCT.sub(" ", fold(text)).split())
+    return key in LEGAL_WORDS or key in LEGAL_ZH
+
+
+def merge_legal_forms(pieces: Sequence[str]) -> list[str]:
+    """Comma-separated pieces with legal forms put back on their name: "Acme Co.", "Ltd." → "Acme Co., Ltd."."""
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and is_legal_form(piece):
+            merged[-1] = f"{merged[-1]}, {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
 def found_in(key: str, words: str, compact: str) -> bool:
     """Whether a name key occurs in a text prepared as `words_of` (Latin: whole words) or, for a
     name with Chinese characters, in its `compact_of` form."""

@@ -204,8 +204,10 @@ class Rules:
             entries = [self.product(e) for e in entries]
         elif kind in ("keywords", "excludes") and (empty := [e for e in entries if not Phrase.of(e).key.strip()]):
             raise RuleError(f"“{empty[0]}” has no letters, digits or Chinese characters")
-        elif kind == "watch" and (empty := [e for e in entries if not N.name_key(e)]):
-            raise RuleError(f"“{empty[0]}” is only a legal form or punctuation")
+        elif kind == "watch":
+            entries = N.merge_legal_forms(entries)
+            if empty := [e for e in entries if not N.name_key(e) or N.is_legal_form(e)]:
+                raise RuleError(f"“{empty[0]}” is only a legal form or punctuation")
         current = list(getattr(subscriber, kind))
         folded = {N.fold(c): c for c in current}
         if action == "add":
