@@ -40,7 +40,8 @@ class Digests:
         if subscriber is None or event_id in subscriber.held:
             return
         self._store.subscribers.put(replace(subscriber, held=(subscriber.held + (event_id,))[-MAX_HELD:]))
-        self._chats().add(str(chat_id))
+        if self._holding is not None:           # else the first tick's scan finds it
+            self._holding.add(str(chat_id))
 
     def make(self, subscriber: Subscriber, digest_id: str, now: datetime) -> str | None:
         """Turn what the chat holds into the digest `digest_id` and queue it; None when nothing is held."""

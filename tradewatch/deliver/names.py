@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
@@ -48,6 +49,7 @@ def compact_of(text: str) -> str:
     return PUNCT.sub("", fold(text))
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """The comparable form of a company or entity name (see the module docstring)."""
     key = " ".join(PUNCT.sub(" ", fold(name)).split())

@@ -36,7 +36,6 @@ from typing import Any, Callable, Iterable
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.deliver.render import MAX_TEXT, esc, render_alert, visible_len
 from tradewatch.deliver.route import Router
-from tradewatch.deliver.rules import EventView
 from tradewatch.deliver.schedule import is_digest
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
 from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
@@ -103,8 +102,10 @@ class Deliverer:
     def recipients(self, event: Event, now: datetime) -> list[int | str]:
         """Active subscribers whose rules want the event, then the channel; each chat once (no
         holding: `notify` routes with quiet hours and digests)."""
-        rules, view = self.router.rules, EventView.of(event)
-        chats = [s.chat_id for s in self._store.subscribers.active() if rules.compiled(s).decide(view, now) is not None]
+        rules, subscribers = self.router.rules, self._store.subscribers.active()
+        compiled = [rules.compiled(s) for s in subscribers]
+        view = rules.view(event)
+        chats = [s.chat_id for s, c in zip(subscribers, compiled) if c.decide(view, now) is not None]
         return self._with_channel(chats)
 
     def _with_channel(self, chats: list[int | str]) -> list[int | str]:

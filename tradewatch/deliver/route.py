@@ -3,7 +3,7 @@
 `Router.plan(event, now)` prepares the event once (rules.EventView; for an official list document
 with watch names about, the names found in its full text, fetched by the injected `fulltext`
 function and searched in a thread), then decides chat by chat with each chat's compiled rules, in
-slices of SLICE chats with a yield to the event loop between them, so a fan-out to many chats never
+slices of at most BUDGET seconds with a yield to the event loop between them, so a fan-out to many chats never
 blocks the loop for long. A chat that wants the event gets it now, unless it is in quiet hours or
 digest mode: then the event is held for its digest (digest.Digests.hold) — except a critical one,
 an official measure that matched the chat's watchlist, products or keywords, which breaks through
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,7 @@ from tradewatch.models import Event, Subscriber
 
 log = logging.getLogger(__name__)
 
-SLICE = 1_000                     # chats decided between two yields to the event loop
+BUDGET = 0.002                    # seconds of work between two yields to the event loop
 LINES_KEPT = 50_000               # (event, chat) explanation lines kept in memory
 FULL_TEXTS_KEPT = 64              # events whose full-text name hits are kept
 FULL_TEXT_SECONDS = 30.0          # fetching and searching one document, at most
@@ -41,31 +42,37 @@ class Plan:
 
 class Router:
     def __init__(self, store: Any, rules: Rules | None = None, digests: Digests | None = None,
-                 fulltext: FullText | None = None, slice_size: int = SLICE):
+                 fulltext: FullText | None = None):
         self._store = store
         self.rules = rules or Rules()
         self.digests = digests or Digests(store)
         self._fulltext = fulltext
-        self._slice = slice_size
         self._lines: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._hits: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     async def plan(self, event: Event, now: datetime, subscribers: Sequence[Subscriber] | None = None) -> Plan:
         """Decide for every active chat; hold the held ones; return who gets the alert now."""
         chats = list(self._store.subscribers.active() if subscribers is None else subscribers)
-        view = EventView.of(event, await self._full_text_hits(event, chats))
-        plan, held = Plan(), []
-        for start in range(0, len(chats), self._slice):
-            if start:
-                await asyncio.sleep(0)
-            for subscriber in chats[start:start + self._slice]:
-                match = self.rules.compiled(subscriber).decide(view, now)
-                if match is not None:
-                    self._route(subscriber, match, view, now, plan)
+        compiled = [rules async for rules in self._sliced(chats, self.rules.compiled)]
         self.rules.forget(str(s.chat_id) for s in chats)
-        for chat_id in plan.held:
+        view = self.rules.view(event, await self._full_text_hits(event, chats))
+        plan = Plan()
+        async for subscriber, rules in self._sliced(list(zip(chats, compiled)), None):
+            match = rules.decide(view, now)
+            if match is not None:
+                self._route(subscriber, match, view, now, plan)
+        async for chat_id in self._sliced(plan.held, None):
             self.digests.hold(chat_id, event.id)
         return plan
+
+    async def _sliced(self, values: Sequence[Any], apply: Callable[[Any], Any] | None):
+        """Each value (or apply(value)), yielding to the event loop whenever BUDGET seconds have passed."""
+        started = time.perf_counter()
+        for index, value in enumerate(values):
+            if index % 8 == 7 and time.perf_counter() - started > BUDGET:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
+            yield apply(value) if apply is not None else value
 
     def _route(self, subscriber: Subscriber, match: Match, view: EventView, now: datetime, plan: Plan) -> None:
         line = match.line() if match.explain else ""
@@ -87,7 +94,8 @@ class Router:
         subscriber = self._store.subscribers.get(chat_id)
         if subscriber is None or not subscriber.has_rules:
             return ""
-        match = self.rules.compiled(subscriber).decide(EventView.of(event, self._hits.get(event.id)), now)
+        rules = self.rules.compiled(subscriber)
+        match = rules.decide(self.rules.view(event, self._hits.get(event.id)), now)
         return match.line() if match is not None else ""
 
     def _keep(self, key: tuple[str, str], line: str) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Iterable
 
 from tradewatch.deliver import names as N
@@ -35,6 +36,8 @@ from tradewatch.deliver import schedule
 from tradewatch.deliver.products import HS_PREFIXES, ProductCatalog, codes_in, hs_digits, overlaps
 from tradewatch.models import Event, Subscriber
 
+SHARED_MAX = 100_000            # distinct compiled rule sets kept
+REBUILD_AFTER = 1_000            # chats compiled again before the universe is rebuilt
 LIMITS = {"keywords": 50, "excludes": 50, "products": 50, "watch": 100}
 MAX_CHARS = 64
 SEPARATORS = str.maketrans({"，": ",", "、": ",", ";": ",", "；": ","})
@@ -53,13 +56,33 @@ class Phrase:
 
     @classmethod
     def of(cls, text: str) -> "Phrase":
+        return _phrase(text)
+
+    @staticmethod
+    def make(text: str) -> "Phrase":
         chinese = bool(N.CJK.search(text))
-        return cls(text, N.compact_of(text) if chinese else N.words_of(text), chinese)
+        return Phrase(text, N.compact_of(text) if chinese else N.words_of(text), chinese)
+
+
+_phrase = lru_cache(maxsize=65_536)(Phrase.make)
+
+
+class Universe:
+    """Every phrase and watch name key any compiled chat holds: an event is searched for each
+    once, and a chat's rules are then set operations on what was found."""
+
+    def __init__(self) -> None:
+        self.phrases: dict[str, bool] = {}       # key → Chinese
+        self.names: set[str] = set()
+
+
+EMPTY: frozenset[str] = frozenset()
 
 
 @dataclass
 class EventView:
-    """One event prepared once for matching against every chat."""
+    """One event prepared once for matching against every chat: the phrase keys and watch name
+    keys it contains (from the universe), its products and HS codes."""
 
     event: Event
     words: str
@@ -67,56 +90,83 @@ class EventView:
     topics: frozenset[str]
     countries: frozenset[str]
     products: frozenset[str]
-    codes: tuple[str, ...]
+    codes: frozenset[str]              # the codes it carries and the chapters of its products
+    code_prefixes: frozenset[str]      # every 2-, 4- and 6-digit prefix of those
     official: bool
-    lines_found: dict[str, str] = field(default_factory=dict)   # watch key → line of the full text
-    _seen: dict[str, bool] = field(default_factory=dict)
+    phrases: set[str] = field(default_factory=set)              # phrase keys found
+    named: dict[str, str] = field(default_factory=dict)         # watch key → "" (own text) or full-text line
 
     @classmethod
-    def of(cls, event: Event, full_text_hits: dict[str, str] | None = None) -> "EventView":
+    def of(cls, event: Event, universe: Universe | None = None,
+           full_text_hits: dict[str, str] | None = None) -> "EventView":
         parts = [event.title, event.summary, *(r.title for r in event.reports)]
         text = "\n".join(dict.fromkeys(p for p in parts if p))
-        products = frozenset(event.products)
-        codes = codes_in(text) + tuple(c for p in event.products for c in HS_PREFIXES.get(p, ()))
-        return cls(event, " | ".join(N.words_of(p) for p in text.split("\n")), N.compact_of(text),
-                   frozenset(event.topics), frozenset(event.countries), products, tuple(dict.fromkeys(codes)),
-                   event.authority == "official", dict(full_text_hits or {}))
+        codes = frozenset(codes_in(text) + tuple(c for p in event.products for c in HS_PREFIXES.get(p, ())))
+        view = cls(event, " | ".join(N.words_of(p) for p in text.split("\n")), N.compact_of(text),
+                   frozenset(event.topics), frozenset(event.countries), frozenset(event.products), codes,
+                   frozenset(c[:n] for c in codes for n in (2, 4, 6) if n <= len(c)) | codes,
+                   event.authority == "official", named=dict(full_text_hits or {}))
+        if universe is not None:
+            view.learn(universe.phrases.items(), universe.names)
+        return view
 
-    def has(self, phrase: Phrase) -> bool:
-        """Whether the phrase occurs (memoised: each phrase is looked for once per event)."""
-        found = self._seen.get(phrase.key)
-        if found is None:
-            found = self._seen[phrase.key] = phrase.key in (self.compact if phrase.chinese else self.words)
-        return found
-
-    def where(self, key: str) -> str | None:
-        """Where a watch name key occurs: "" in the event's own text, the line of its full text, or None."""
-        cached = self._seen.get("\x00" + key)
-        if cached is None:
-            cached = self._seen["\x00" + key] = N.found_in(key, self.words, self.compact)
-        if cached:
-            return ""
-        return self.lines_found.get(key)
+    def learn(self, phrases, names) -> None:
+        """Search the event for these phrase keys ((key, chinese) pairs) and watch name keys."""
+        words, compact = self.words, self.compact
+        self.phrases.update(key for key, chinese in phrases if key in (compact if chinese else words))
+        self.named.update((key, "") for key in names if N.found_in(key, words, compact))
 
 
 # ---- compiled rules of one chat -------------------------------------------------------------------
-@dataclass(frozen=True)
 class Match:
-    """Why a chat gets an event: what matched, and whether that makes it critical."""
+    """Why a chat gets an event; the words are put together only when the line is asked for."""
 
-    why: tuple[str, ...] = ()
-    watch: tuple[str, ...] = ()
-    strong: bool = False        # a watch name, product or keyword matched
-    explain: bool = False       # the chat has rules: the alert says what matched
+    __slots__ = ("rules", "view", "strong")
+
+    def __init__(self, rules: "ChatRules | None", view: EventView | None, strong: bool):
+        self.rules, self.view, self.strong = rules, view, strong     # strong: watch, product or keyword
+
+    @property
+    def explain(self) -> bool:
+        return self.rules is not None and self.rules.explain
 
     def line(self) -> str:
-        parts = [f"Watchlist: {w}" for w in self.watch] + list(self.why)
+        if not self.explain:
+            return ""
+        rules, view = self.rules, self.view
+        parts = [f"Watchlist: {name} (in: {view.named[key]})" if view.named[key] else f"Watchlist: {name}"
+                 for key, name in rules.watch if key in view.named]
+        parts += [f"“{p.shown}”" for p in rules.keywords if p.key in view.phrases]
+        parts += [name for name, covered in rules.products if not covered.isdisjoint(view.products)]
+        parts += [f"HS {c}" for c in rules.codes if c in view.code_prefixes or any(h in view.codes for h in _heads(c))]
+        parts += sorted(rules.countries & view.countries)
         return "Matched: " + " · ".join(parts) if parts else ""
 
 
-@dataclass(frozen=True)
+PLAIN = Match(None, None, False)
+
+
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _set(values: Iterable[str]) -> frozenset[str]:
+    """A frozenset, shared with every equal one made before (chats' sets repeat a lot: fewer objects)."""
+    made = frozenset(values)
+    if not made:
+        return EMPTY
+    if len(_SETS) > 200_000:
+        _SETS.clear()
+    return _SETS.setdefault(made, made)
+
+
+def _heads(code: str) -> tuple[str, ...]:
+    return tuple(code[:n] for n in (2, 4, 6) if n <= len(code))
+
+
+@dataclass(slots=True, eq=False)
 class ChatRules:
-    chat_id: int | str
+    """One chat's rules, compiled; chats with the same rules share one (see Rules.compiled)."""
+
     active: bool
     muted_until: datetime | None
     topics: frozenset[str]
@@ -128,40 +178,48 @@ class ChatRules:
     codes: tuple[str, ...]
     watch: tuple[tuple[str, str], ...]                    # key, as the user wrote it
     explain: bool
+    # the same as sets, for `decide`
+    keyword_keys: frozenset[str] = EMPTY
+    exclude_keys: frozenset[str] = EMPTY
+    covered: frozenset[str] = EMPTY                       # every product the chat's products cover
+    code_set: frozenset[str] = EMPTY
+    code_heads: frozenset[str] = EMPTY                    # every prefix of the chat's codes
+    watch_keys: frozenset[str] = EMPTY
+    interested: bool = False                              # keywords or products set: one must match
 
     @classmethod
-    def of(cls, subscriber: Subscriber, catalog: ProductCatalog) -> "ChatRules":
-        names = [p for p in subscriber.products if not p.isdigit()]
-        return cls(subscriber.chat_id, subscriber.active, subscriber.muted_until, frozenset(subscriber.topics),
-                   frozenset(subscriber.countries), subscriber.official_only,
-                   tuple(Phrase.of(k) for k in subscriber.keywords), tuple(Phrase.of(k) for k in subscriber.excludes),
-                   tuple((p, catalog.expand(p)) for p in names), tuple(p for p in subscriber.products if p.isdigit()),
-                   tuple((N.name_key(w), w) for w in subscriber.watch if N.name_key(w)), subscriber.has_rules)
+    def of(cls, subscriber: Subscriber, catalog: ProductCatalog, universe: Universe | None = None) -> "ChatRules":
+        keywords = tuple(Phrase.of(k) for k in subscriber.keywords)
+        excludes = tuple(Phrase.of(k) for k in subscriber.excludes)
+        products = tuple((p, catalog.expand(p)) for p in subscriber.products if not p.isdigit())
+        codes = tuple(p for p in subscriber.products if p.isdigit())
+        watch = tuple((key, w) for w in subscriber.watch if (key := N.name_key(w)))
+        if universe is not None:
+            universe.phrases.update((p.key, p.chinese) for p in keywords + excludes)
+            universe.names.update(key for key, _ in watch)
+        return cls(subscriber.active, subscriber.muted_until, _set(subscriber.topics), _set(subscriber.countries),
+                   subscriber.official_only, keywords, excludes, products, codes, watch, subscriber.has_rules,
+                   _set(p.key for p in keywords), _set(p.key for p in excludes),
+                   _set(name for _, c in products for name in c), _set(codes),
+                   _set(h for c in codes for h in _heads(c)), _set(key for key, _ in watch),
+                   bool(keywords or products or codes))
 
     def decide(self, view: EventView, now: datetime) -> Match | None:
         """The match when this chat wants the event, else None (see the module docstring)."""
         if not self.active or (self.muted_until is not None and self.muted_until > now):
             return None
-        watched = self._watched(view)
-        in_scope = bool(self.topics & view.topics) and (view.official or not self.official_only) \
-            and (not self.countries or bool(self.countries & view.countries))
-        if not watched and (not in_scope or any(view.has(p) for p in self.excludes)):
+        if self.watch_keys and not self.watch_keys.isdisjoint(view.named):
+            return Match(self, view, True)
+        if self.topics.isdisjoint(view.topics) or (self.official_only and not view.official) \
+                or (self.countries and self.countries.isdisjoint(view.countries)) \
+                or (self.exclude_keys and not self.exclude_keys.isdisjoint(view.phrases)):
             return None
-        interests = [f"“{p.shown}”" for p in self.keywords if view.has(p)]
-        interests += [name for name, covered in self.products if covered & view.products]
-        interests += [f"HS {code}" for code in self.codes if any(overlaps(code, c) for c in view.codes)]
-        if not watched and (self.keywords or self.products or self.codes) and not interests:
-            return None
-        places = sorted(self.countries & view.countries)
-        return Match(tuple(interests + places), tuple(watched), bool(watched or interests), self.explain)
-
-    def _watched(self, view: EventView) -> list[str]:
-        shown = []
-        for key, name in self.watch:
-            where = view.where(key)
-            if where is not None:
-                shown.append(f"{name} (in: {where})" if where else name)
-        return shown
+        if self.interested:
+            if self.keyword_keys.isdisjoint(view.phrases) and self.covered.isdisjoint(view.products) \
+                    and self.code_set.isdisjoint(view.code_prefixes) and self.code_heads.isdisjoint(view.codes):
+                return None
+            return Match(self, view, True)
+        return Match(self, view, False) if self.explain else PLAIN
 
 
 # ---- editing the lists ------------------------------------------------------------------------------
@@ -177,6 +235,9 @@ class Rules:
 
     def __init__(self, catalog: ProductCatalog | None = None):
         self.catalog = catalog or ProductCatalog()
+        self.universe = Universe()
+        self._recompiled = 0
+        self._shared: dict[tuple, ChatRules] = {}           # rules → compiled, shared by chats
         self._compiled: dict[str, tuple[Subscriber, ChatRules]] = {}
 
     def compiled(self, subscriber: Subscriber) -> ChatRules:
@@ -185,15 +246,37 @@ class Rules:
         cached = self._compiled.get(key)
         if cached is not None and (cached[0] is subscriber or cached[0] == subscriber):
             return cached[1]
-        rules = ChatRules.of(subscriber, self.catalog)
+        signature = (subscriber.active, subscriber.muted_until, subscriber.topics, subscriber.countries,
+                     subscriber.official_only, subscriber.keywords, subscriber.excludes, subscriber.products,
+                     subscriber.watch)
+        rules = self._shared.get(signature)
+        if rules is None:
+            if len(self._shared) > SHARED_MAX:
+                self._shared.clear()
+            rules = self._shared[signature] = ChatRules.of(subscriber, self.catalog, self.universe)
+        self._recompiled += cached is not None
         self._compiled[key] = (subscriber, rules)
         return rules
 
+    def view(self, event: Event, full_text_hits: dict[str, str] | None = None) -> EventView:
+        """The event prepared against every phrase and name the compiled chats hold."""
+        return EventView.of(event, self.universe, full_text_hits)
+
     def forget(self, keep: Iterable[str]) -> None:
-        """Drop compiled rules of chats no longer active."""
+        """Drop compiled rules of chats no longer active; rebuild the universe of phrases and names
+        when chats went or many were compiled again (their old phrases would linger)."""
+        keep = list(keep)
+        if len(keep) >= len(self._compiled) and self._recompiled <= REBUILD_AFTER:
+            return                           # nothing gone (the usual case): no need to look
         alive = set(keep)
-        for key in [k for k in self._compiled if k not in alive]:
+        gone = [k for k in self._compiled if k not in alive]
+        for key in gone:
             del self._compiled[key]
+        if gone or self._recompiled > REBUILD_AFTER:
+            self.universe, self._recompiled = Universe(), 0
+            for _, rules in self._compiled.values():
+                self.universe.phrases.update((p.key, p.chinese) for p in rules.keywords + rules.excludes)
+                self.universe.names.update(rules.watch_keys)
 
     def edit(self, subscriber: Subscriber, kind: str, action: str, text: str) -> Edited:
         """Add or remove comma-separated entries of one list; raises RuleError with a one-line reason."""
