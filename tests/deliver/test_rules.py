@@ -187,5 +187,6 @@ def test_a_digest_is_one_message_grouped_by_topic_however_many_events():
                     id=f"e{i}", url=f"https://example.org/{i}") for i in range(80)]
     text = render_digest(many)
     assert visible_len(text) <= MAX_TEXT and text.endswith("more: /latest")
-    assert "<b>Tariffs</b>" in text and "<b>Export controls</b>" in text
+    few = render_digest(many[:6])
+    assert "<b>Tariffs</b>" in few and "<b>Export controls</b>" in few and few.count("• ") == 6
     assert "2 events" in render_digest(many[:2]) and "Tariff step 1" in render_digest(many[:2])
