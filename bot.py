@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import signal
 import sys
@@ -145,8 +144,6 @@ async def _post_init(app) -> None:
         print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
     tell = deliverer.tell_admins if services.settings.admin_ids else None
     app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell, deliverer.retry_pending)
-    gc.collect()
-    gc.freeze()     # the start-up heap (modules, catalog, stored documents) is not scanned by every full collection
     enabled = sum(s.enabled for s in services.sources)
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)

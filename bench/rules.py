@@ -88,7 +88,7 @@ async def measure(chats: int = 10_000, count: int = 200, seed: int = 2026) -> di
     router = Router(store, rules)
     batch = events(count, corpus)
     gc.collect()
-    gc.freeze()                       # as bot.py does once started: the start-up heap is not scanned again
+    gc.freeze()                       # as the Pipeline does at start-up: the start-up heap is not scanned again
     pauses: list[float] = []
     gc.callbacks.append(timer := _gc_timer(pauses))
 

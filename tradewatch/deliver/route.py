@@ -55,7 +55,7 @@ class Router:
         chats = list(self._store.subscribers.active() if subscribers is None else subscribers)
         compiled = [rules async for rules in self._sliced(chats, self.rules.compiled)]
         self.rules.forget(str(s.chat_id) for s in chats)
-        view = self.rules.view(event, await self._full_text_hits(event, chats))
+        view = self.rules.view(event, await self._full_text_hits(event))
         plan = Plan()
         async for subscriber, rules in self._sliced(list(zip(chats, compiled)), None):
             match = rules.decide(view, now)
@@ -103,14 +103,14 @@ class Router:
         if len(self._lines) > LINES_KEPT:
             self._lines.popitem(last=False)
 
-    async def _full_text_hits(self, event: Event, chats: Sequence[Subscriber]) -> dict[str, str]:
+    async def _full_text_hits(self, event: Event) -> dict[str, str]:
         """Watch names found in the event's full text (fetched once per event), {} when there is
         nothing to look for, the event is not a list document, or the document cannot be had."""
         if self._fulltext is None or event.authority != "official":
             return {}
         if event.id in self._hits:
             return self._hits[event.id]
-        keys = list(dict.fromkeys(key for s in chats for w in s.watch if (key := names.name_key(w))))
+        keys = sorted(self.rules.universe.names)        # every watch name of the compiled chats
         if not keys:
             return {}
         try:
