@@ -54,13 +54,16 @@ class Router:
         """Decide for every active chat; hold the held ones; return who gets the alert now."""
         chats = list(self._store.subscribers.active() if subscribers is None else subscribers)
         compiled = [rules async for rules in self._sliced(chats, self.rules.compiled)]
-        self.rules.forget(str(s.chat_id) for s in chats)
+        await asyncio.sleep(0)
+        self.rules.forget(chats)
         view = self.rules.view(event, await self._full_text_hits(event))
+        await asyncio.sleep(0)
         plan = Plan()
-        async for subscriber, rules in self._sliced(list(zip(chats, compiled)), None):
-            match = rules.decide(view, now)
+        async for index in self._sliced(range(len(chats)), None):
+            match = compiled[index].decide(view, now)
             if match is not None:
-                self._route(subscriber, match, view, now, plan)
+                self._route(chats[index], match, view, now, plan)
+        await asyncio.sleep(0)
         async for chat_id in self._sliced(plan.held, None):
             self.digests.hold(chat_id, event.id)
         return plan

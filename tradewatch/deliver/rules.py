@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from tradewatch.deliver import names as N
 from tradewatch.deliver import schedule
@@ -262,13 +262,12 @@ class Rules:
         """The event prepared against every phrase and name the compiled chats hold."""
         return EventView.of(event, self.universe, full_text_hits)
 
-    def forget(self, keep: Iterable[str]) -> None:
+    def forget(self, active: Sequence[Subscriber]) -> None:
         """Drop compiled rules of chats no longer active; rebuild the universe of phrases and names
         when chats went or many were compiled again (their old phrases would linger)."""
-        keep = list(keep)
-        if len(keep) >= len(self._compiled) and self._recompiled <= REBUILD_AFTER:
+        if len(active) >= len(self._compiled) and self._recompiled <= REBUILD_AFTER:
             return                           # nothing gone (the usual case): no need to look
-        alive = set(keep)
+        alive = {str(s.chat_id) for s in active}
         gone = [k for k in self._compiled if k not in alive]
         for key in gone:
             del self._compiled[key]
