@@ -269,3 +269,21 @@ async def test_an_old_subscriber_record_still_gets_alerts(fake, app):
     await publish(app, event(1, "Tariffs on Chinese drones"))
     await fake.wait_for(lambda: alerts(fake, CAROL), what="the alert to the old record")
     assert "Matched" not in alerts(fake, CAROL)[0]
+
+
+async def test_settings_buttons_switch_quiet_hours_and_digest_and_clear_a_list(fake, app):
+    await ask(fake, ALICE, "/subscribe")
+    await ask(fake, ALICE, "/keywords add steel, solar")
+    fake.send_command(ALICE, "/settings")
+    await fake.wait_for(lambda: "Tap to change" in fake.sent(ALICE)[-1].text, what="the settings panel")
+    panel = fake.sent(ALICE)[-1]
+    data = [b["callback_data"] for row in panel.reply_markup["inline_keyboard"] for b in row]
+    assert {"set:quiet", "set:digest", "set:clear:keywords"} <= set(data)
+    for pressed in ("set:quiet", "set:digest", "set:clear:keywords"):
+        answers = len(fake.callback_answers)
+        fake.press_button(ALICE, panel.message_id, pressed)
+        await fake.wait_for(lambda: len(fake.callback_answers) > answers, what=f"answer to {pressed}")
+    subscriber = fake_subscriber(app, ALICE)
+    assert subscriber.quiet == "22:00-07:00" and subscriber.digest_at == "08:00" and subscriber.keywords == ()
+    assert subscriber.digest_done == "digest:daily:2026-10-09T08:00Z"      # today's 08:00 is not owed a digest
+    await fake.wait_for(lambda: "quiet 22:00-07:00" in fake.sent(ALICE)[-1].text, what="the panel redrawn")
