@@ -22,6 +22,7 @@ USAGE = {
     "timezone": "/timezone Area/City — an IANA name, e.g. /timezone Europe/Berlin (default UTC)",
     "quiet": "/quiet HH:MM-HH:MM · /quiet off — e.g. /quiet 22:00-07:00, in this chat's /timezone",
     "digest": "/digest HH:MM · /digest off — one message a day at that local time instead of single alerts",
+    "manage": "/manage @channel · /manage off — change a channel's rules from this private chat",
 }
 DEFAULT_QUIET = "22:00-07:00"
 DEFAULT_DIGEST = "08:00"

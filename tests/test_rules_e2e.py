@@ -287,3 +287,20 @@ async def test_settings_buttons_switch_quiet_hours_and_digest_and_clear_a_list(f
     assert subscriber.quiet == "22:00-07:00" and subscriber.digest_at == "08:00" and subscriber.keywords == ()
     assert subscriber.digest_done == "digest:daily:2026-10-09T08:00Z"      # today's 08:00 is not owed a digest
     await fake.wait_for(lambda: "quiet 22:00-07:00" in fake.sent(ALICE)[-1].text, what="the panel redrawn")
+
+
+async def test_a_channel_s_rules_are_changed_from_its_administrator_s_private_chat(fake, app):
+    channel = -100123450
+    fake.add_chat(channel, "channel", title="Trade Desk", username="tradedesk", admins=(ALICE,))
+    refused = await ask(fake, BOB, "/manage @tradedesk")
+    assert "Only the channel's administrators" in refused
+    said = await ask(fake, ALICE, "/manage @tradedesk")
+    assert "Managing Trade Desk" in said and fake_subscriber(app, channel).chat_type == "channel"
+    assert "Added 1" in await ask(fake, ALICE, "/keywords add steel")
+    assert fake_subscriber(app, channel).keywords == ("steel",) and fake_subscriber(app, ALICE) is None
+    assert "Keywords: steel" in await ask(fake, ALICE, "/filters")
+    await publish(app, event(1, "Duties on steel"), event(2, "Duties on drones"))
+    await fake.wait_for(lambda: alerts(fake, channel), what="the channel's alert")
+    assert [t.splitlines()[0] for t in alerts(fake, channel)] == ["Duties on steel"]
+    await ask(fake, ALICE, "/manage off")
+    assert "not subscribed" in await ask(fake, ALICE, "/filters")
