@@ -190,3 +190,14 @@ def test_a_digest_is_one_message_grouped_by_topic_however_many_events():
     few = render_digest(many[:6])
     assert "<b>Tariffs</b>" in few and "<b>Export controls</b>" in few and few.count("• ") == 6
     assert "2 events" in render_digest(many[:2]) and "Tariff step 1" in render_digest(many[:2])
+
+
+def test_rules_shared_by_chats_still_match_after_the_universe_is_rebuilt():
+    rules = Rules(RULES.catalog)
+    first, second = Subscriber(1, keywords=("steel",)), Subscriber(2, keywords=("steel",))
+    assert rules.compiled(first) is rules.compiled(second)          # one compiled copy for equal rules
+    rules.forget([])                                                  # every chat gone: universe rebuilt empty
+    third = Subscriber(3, keywords=("steel",))
+    compiled = rules.compiled(third)
+    assert compiled.decide(rules.view(event("Duties on steel")), NOW) is not None
+    assert rules.edit(third, "keywords", "add", "Solar, SOLAR, steel").subscriber.keywords == ("steel", "Solar")

@@ -254,6 +254,8 @@ class Rules:
             if len(self._shared) > SHARED_MAX:
                 self._shared.clear()
             rules = self._shared[signature] = ChatRules.of(subscriber, self.catalog, self.universe)
+        else:                                # shared, maybe from before the universe was rebuilt
+            self._learn(rules)
         self._recompiled += cached is not None
         self._compiled[key] = (subscriber, rules)
         return rules
@@ -274,8 +276,13 @@ class Rules:
         if gone or self._recompiled > REBUILD_AFTER:
             self.universe, self._recompiled = Universe(), 0
             for _, rules in self._compiled.values():
-                self.universe.phrases.update((p.key, p.chinese) for p in rules.keywords + rules.excludes)
-                self.universe.names.update(rules.watch_keys)
+                self._learn(rules)
+
+    def _learn(self, rules: ChatRules) -> None:
+        if rules.keywords or rules.excludes:
+            self.universe.phrases.update((p.key, p.chinese) for p in rules.keywords + rules.excludes)
+        if rules.watch_keys:
+            self.universe.names.update(rules.watch_keys)
 
     def edit(self, subscriber: Subscriber, kind: str, action: str, text: str) -> Edited:
         """Add or remove comma-separated entries of one list; raises RuleError with a one-line reason."""
@@ -293,7 +300,11 @@ class Rules:
         current = list(getattr(subscriber, kind))
         folded = {N.fold(c): c for c in current}
         if action == "add":
-            fresh = [e for e in dict.fromkeys(entries) if N.fold(e) not in folded]
+            fresh = []
+            for entry in entries:                   # new ones, each once, whatever its case
+                if N.fold(entry) not in folded:
+                    folded[N.fold(entry)] = entry
+                    fresh.append(entry)
             if len(current) + len(fresh) > LIMITS[kind]:
                 raise RuleError(f"at most {LIMITS[kind]} entries ({len(current)} set, {len(fresh)} new)")
             changed = current + fresh
