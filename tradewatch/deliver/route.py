@@ -28,7 +28,7 @@ from tradewatch.models import Event, Subscriber
 log = logging.getLogger(__name__)
 
 BUDGET = 0.002                    # seconds of work between two yields to the event loop
-LINES_KEPT = 50_000               # (event, chat) explanation lines kept in memory
+LINES_KEPT = 50_000               # (event, chat) "Matched" lines kept in memory
 FULL_TEXTS_KEPT = 64              # events whose full-text name hits are kept
 FULL_TEXT_SECONDS = 30.0          # fetching and searching one document, at most
 FullText = Callable[[Event], Awaitable[Any]]   # → None (not a list document) or .lines / .error
@@ -78,16 +78,18 @@ class Router:
             yield apply(value) if apply is not None else value
 
     def _route(self, subscriber: Subscriber, match: Match, view: EventView, now: datetime, plan: Plan) -> None:
-        line = match.line() if match.explain else ""
+        critical = ""
         if schedule.holds(subscriber, now):
             if not (match.strong and view.official):
                 plan.held.append(subscriber.chat_id)
                 return
-            mode = "digest mode" if subscriber.digest_at else "quiet hours"
-            line = f"🚨 Critical: official measure, sent despite {mode}" + (f"\n{line}" if line else "")
+            critical = f"🚨 Critical: official measure, sent despite {'digest mode' if subscriber.digest_at else 'quiet hours'}"
         plan.send.append(subscriber.chat_id)
-        if line:
-            self._keep((view.event.id, str(subscriber.chat_id)), line)
+        line = "\n".join(part for part in (critical, match.line()) if part)
+        if line:                # kept as a string: strings cost the garbage collector nothing
+            self._lines[(view.event.id, str(subscriber.chat_id))] = line
+            if len(self._lines) > LINES_KEPT:
+                self._lines.popitem(last=False)
 
     def line_for(self, event: Event, chat_id: int | str, now: datetime) -> str:
         """The "Matched: …" line of this alert in this chat ("" when the chat has no rules)."""
@@ -100,11 +102,6 @@ class Router:
         rules = self.rules.compiled(subscriber)
         match = rules.decide(self.rules.view(event, self._hits.get(event.id)), now)
         return match.line() if match is not None else ""
-
-    def _keep(self, key: tuple[str, str], line: str) -> None:
-        self._lines[key] = line
-        if len(self._lines) > LINES_KEPT:
-            self._lines.popitem(last=False)
 
     async def _full_text_hits(self, event: Event) -> dict[str, str]:
         """Watch names found in the event's full text (fetched once per event), {} when there is
