@@ -304,3 +304,18 @@ async def test_a_channel_s_rules_are_changed_from_its_administrator_s_private_ch
     assert [t.splitlines()[0] for t in alerts(fake, channel)] == ["Duties on steel"]
     await ask(fake, ALICE, "/manage off")
     assert "not subscribed" in await ask(fake, ALICE, "/filters")
+
+
+async def test_when_the_quiet_window_ends_its_digest_goes_out_once(fake, app, clock):
+    await ask(fake, ALICE, "/subscribe")
+    await ask(fake, ALICE, "/timezone Europe/Berlin")
+    await ask(fake, ALICE, "/quiet 09:00-12:00")
+    await publish(app, event(1, "New duties on steel"))
+    deliverer = app.bot_data["deliverer"]
+    assert await deliverer.digest_tick() == 0 and alerts(fake, ALICE) == []       # still quiet
+    clock.now = NOW + timedelta(hours=2, minutes=30)                              # 12:30 in Berlin
+    assert await deliverer.digest_tick() == 1
+    assert await deliverer.digest_tick() == 0
+    [digest] = alerts(fake, ALICE)
+    assert "TradeWatch digest: 1 event" in digest and "New duties on steel" in digest
+    assert app.bot_data["services"].store.deliveries.get("digest:quiet:2026-10-09T10:00Z", ALICE).status == "sent"
