@@ -105,12 +105,36 @@ def build_application(services):
            .post_init(_post_init).post_shutdown(_post_shutdown).build())
     app.bot_data["requests"] = requests
     app.bot_data["services"] = services
-    app.bot_data["deliverer"] = deliverer = Deliverer(app.bot, services)
+    router = build_router(services)
+    app.bot_data["rules"] = router.rules
+    app.bot_data["deliverer"] = deliverer = Deliverer(app.bot, services, router=router)
     app.bot_data["reminders"] = Reminders(services, deliverer)
     app.bot_data["records"], app.bot_data["chart"] = records, chart
     app.bot_data["jobs"] = jobs
     handlers.register(app)
     return app
+
+
+def build_router(services):
+    """Alert rules with the bilingual product vocabulary, and full texts of official list documents
+    fetched for watchlist matching (delivery imports neither understanding nor ingest: wired here)."""
+    from tradewatch.deliver.products import ProductCatalog
+    from tradewatch.deliver.route import Router
+    from tradewatch.deliver.rules import Rules
+    from tradewatch.ingest.fulltext import fetch_full_text, is_list_document
+    from tradewatch.understand import vocabulary
+
+    async def fulltext(event):
+        source = services.source(event.source_id)
+        if services.fetcher is None or not is_list_document(event, source):
+            return None
+        return await fetch_full_text(services.fetcher, source, event)
+
+    rules = Rules(ProductCatalog.of(vocabulary.PRODUCTS, vocabulary.UMBRELLAS))
+    return Router(services.store, rules, fulltext=fulltext)
+
+
+DIGEST_TICK = 30          # seconds between looks for digests that are due
 
 
 async def _post_init(app) -> None:
@@ -132,6 +156,8 @@ async def _post_init(app) -> None:
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
+    app.job_queue.run_repeating(lambda _ctx: deliverer.digest_tick(), interval=DIGEST_TICK, first=DIGEST_TICK,
+                                name="digests", job_kwargs={"max_instances": 1, "coalesce": True})
 
 
 def schedule_reminders(job_queue, reminders) -> None:

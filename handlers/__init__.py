@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
-from handlers import admin, browse, calendar, membership, search, settings, start, subscription, views
+from handlers import admin, browse, calendar, membership, rules, search, settings, start, subscription, views
 from handlers.common import Context, was_answered
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,15 @@ COMMANDS: list[tuple[str, str]] = [
     ("upcoming", "Coming effective dates and deadlines: /upcoming [DAYS]"),
     ("remind", "Reminders before dates: /remind DAYS or off"),
     ("chart", "Events per week as a chart: /chart [DAYS]"),
+    ("filters", "This chat's alert rules"),
+    ("keywords", "Alert only on phrases: /keywords add WORDS"),
+    ("exclude", "Never alert on phrases: /exclude add WORDS"),
+    ("products", "Products or HS codes: /products add NAME"),
+    ("watch", "Watchlist of companies: /watch add NAME"),
+    ("timezone", "This chat's time zone: /timezone Area/City"),
+    ("quiet", "Quiet hours: /quiet 22:00-07:00 or off"),
+    ("digest", "Daily digest: /digest 08:00 or off"),
+    ("manage", "Change a channel's rules: /manage @channel"),
     ("mute", "Pause alerts: /mute [hours]"),
     ("unmute", "Resume alerts"),
     ("help", "All commands"),
@@ -41,6 +50,8 @@ HANDLERS = {
     "subscribe": subscription.subscribe_command, "unsubscribe": subscription.unsubscribe,
     "mute": subscription.mute, "unmute": subscription.unmute,
     "settings": settings.settings_command,
+    "filters": rules.filters, "keywords": rules.keywords, "exclude": rules.exclude, "products": rules.products,
+    "watch": rules.watch, "timezone": rules.timezone, "quiet": rules.quiet, "digest": rules.digest, "manage": rules.manage,
     "latest": browse.latest, "tariffs": browse.tariffs, "exports": browse.exports,
     "sources": browse.sources, "search": search.search,
     "stats": admin.stats, "broadcast": admin.broadcast,

@@ -1,4 +1,5 @@
-"""/settings: an inline keyboard to toggle topics, "official sources only" and countries of interest."""
+"""/settings: an inline keyboard to toggle topics, "official sources only", countries of interest,
+quiet hours and the daily digest, and to clear each alert-rule list (handlers/rules.py has the commands)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +8,9 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from handlers import views
-from handlers.common import Context, answer, may_manage, reply, services_of, subscription
+from handlers.common import Context, answer, may_manage, reply, subscription
+from handlers.rules import store_and_release, toggle
+from handlers.rules_views import LISTS
 from tradewatch.models import TOPICS, Subscriber
 
 
@@ -25,6 +28,8 @@ def apply_setting(subscriber: Subscriber, data: str) -> tuple[Subscriber, str | 
     if kind == "country" and value in views.COUNTRIES:
         chosen = set(subscriber.countries) ^ {value}
         return replace(subscriber, countries=tuple(c for c in views.COUNTRIES if c in chosen)), None
+    if kind == "clear" and value in LISTS:
+        return replace(subscriber, **{LISTS[value][0]: ()}), None
     return subscriber, "That button is out of date."
 
 
@@ -45,11 +50,14 @@ async def settings_button(update: Update, context: Context) -> None:
     if not await may_manage(update, context):
         await answer(update, views.GROUP_ADMINS_ONLY, show_alert=True)
         return
-    changed, problem = apply_setting(subscriber, query.data)
+    if query.data in ("set:quiet", "set:digest"):
+        changed, problem = toggle(context, subscriber, query.data), None
+    else:
+        changed, problem = apply_setting(subscriber, query.data)
     if problem:
         await answer(update, problem, show_alert=True)
         return
-    services_of(context).store.subscribers.put(changed)
+    changed = await store_and_release(context, changed)
     await answer(update, "Saved")
     try:
         await query.edit_message_text(views.settings_text(changed), reply_markup=views.settings_keyboard(changed))

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from tradewatch.models import TOPICS, Source, SourceState, Subscriber
+from handlers.rules_views import rule_rows, settings_lines
 from tradewatch.deliver.render import esc, format_utc
 
 TOPIC_NAMES = {"tariff": "Tariffs", "export_control": "Export controls"}
@@ -69,7 +70,7 @@ def start_keyboard() -> InlineKeyboardMarkup:
 def help_text(commands: Sequence[tuple[str, str]]) -> str:
     lines = [f"/{name} — {esc(description)}" for name, description in commands]
     return "<b>TradeWatch commands</b>\n" + "\n".join(lines) + \
-        "\n\nIn groups, only administrators can change the subscription, settings and mute."
+        "\n\nIn groups, only administrators can change the subscription, settings, rules and mute."
 
 
 def subscribed_text(subscriber: Subscriber) -> str:
@@ -86,7 +87,7 @@ def settings_text(subscriber: Subscriber) -> str:
     muted = f"\nMuted until {format_utc(subscriber.muted_until)}." if subscriber.muted_until else ""
     return (f"<b>Settings</b>\nTopics: {topics_label(subscriber.topics)}\n"
             f"Sources: {'official only' if subscriber.official_only else 'official and news'}\n"
-            f"Countries: {esc(countries)}{muted}\n\nTap to change.")
+            f"Countries: {esc(countries)}{muted}\n{settings_lines(subscriber)}\n\nTap to change.")
 
 
 def _mark(on: bool, label: str) -> str:
@@ -101,7 +102,7 @@ def settings_keyboard(subscriber: Subscriber) -> InlineKeyboardMarkup:
     every = [InlineKeyboardButton(_mark(not subscriber.countries, "All countries"), callback_data="set:country:all")]
     flags = [InlineKeyboardButton(_mark(c in subscriber.countries, c), callback_data=f"set:country:{c}")
              for c in COUNTRIES]
-    return InlineKeyboardMarkup([topics, official, every, flags[:4], flags[4:]])
+    return InlineKeyboardMarkup([topics, official, every, flags[:4], flags[4:], *rule_rows(subscriber)])
 
 
 def sources_header(sources: Sequence[Source], states: Mapping[str, SourceState]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from bench import __main__ as bench_main
-from bench import fanout, fetch, pipeline, storage
+from bench import fanout, fetch, pipeline, rules, storage
 from bench.common import Figure, at_least, at_most, markdown_table, print_figures, summary_line
 from bench.corpus import Corpus
 
@@ -40,6 +40,13 @@ def test_fanout_delivers_to_every_chat_through_the_fake_process():
     assert measured.sent == 12 and measured.rate > 0
     assert measured.busiest_second <= 12
     assert measured.fake_cpu_seconds is not None
+
+
+async def test_rules_decide_for_every_chat_and_plan_holds_some():
+    measured = await rules.measure(chats=300, count=5)
+    assert 0 < measured["matched"] < 300 and measured["first_sent"] > 0
+    figures = rules.figures(measured)
+    assert [f.verdict for f in figures].count("info") == 6 and figures[0].value == measured["decide_median"]
 
 
 def test_busiest_second_counts_a_sliding_window():

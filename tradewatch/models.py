@@ -221,6 +221,22 @@ class Subscriber:
     title: str = ""                      # user or chat name, for /stats
     timezone: str = "UTC"                # IANA name, set by /timezone
     remind_days: int | None = None       # /remind; None = off
+    # Alert rules (tradewatch.deliver.rules; commands in handlers/rules.py). Records written before
+    # these fields existed load with the defaults: no rules, single alerts.
+    keywords: tuple[str, ...] = ()       # /keywords: alert only when one of these phrases occurs
+    excludes: tuple[str, ...] = ()       # /exclude: never alert when one of these phrases occurs
+    products: tuple[str, ...] = ()       # /products: canonical product names and HS/HTS prefixes (digits)
+    watch: tuple[str, ...] = ()          # /watch: company or entity names; a match alerts anyway
+    quiet: str = ""                      # /quiet: "HH:MM-HH:MM" in `timezone`; "" = never quiet
+    digest_at: str = ""                  # /digest: "HH:MM" in `timezone`; "" = single alerts
+    held: tuple[str, ...] = ()           # event ids held for the next digest (quiet hours, digest mode)
+    digests: tuple[tuple[str, ...], ...] = ()  # digests made, until sent: (digest id, event id, …)
+    digest_done: str = ""                # the period the last digest was made for (its id)
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether an alert here says what matched (any filter beyond the topics)."""
+        return bool(self.keywords or self.excludes or self.products or self.watch or self.countries)
 
     def is_muted(self, now: datetime) -> bool:
         return self.muted_until is not None and self.muted_until > now

@@ -19,6 +19,11 @@ goes wrong with one delivery or edit stays in it: logged as one line, the delive
 failed and left pending, and the others served. What is left pending is tried again by
 `retry_pending` (the retry job) on the schedule of `retry`, with no new news needed; edits left
 for later are redone in the same rounds.
+
+Who gets an event is `route.Router`'s answer (each chat's rules, quiet hours and digests); an alert
+to a chat with rules ends with the line saying what matched. A digest is an outbox record like an
+alert, under its period's id (`schedule.is_digest`), rendered from what the chat held
+(`digest_tick` makes and sends the digests that are due; `release` sends one at once).
 """
 from __future__ import annotations
 
@@ -27,13 +32,15 @@ import html
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.deliver.reminders import reminder_markup, zone_of
-from tradewatch.deliver.render import render_alert
+from tradewatch.deliver.render import MAX_TEXT, esc, render_alert, visible_len
+from tradewatch.deliver.route import Router
+from tradewatch.deliver.schedule import is_digest
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
 from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
 from tradewatch.models import UTC, Delivery, Event
@@ -63,7 +70,8 @@ class Deliverer:
                  edit_hours: float | None = None, rate_private: float = PRIVATE_PER_SECOND,
                  sleep: Sleep = asyncio.sleep, backoff: tuple[float, ...] = BACKOFF,
                  concurrency: int = CONCURRENCY, retry_gaps: tuple[float, ...] = GAPS,
-                 max_attempts: int = MAX_ATTEMPTS, monotonic: Callable[[], float] = time.monotonic):
+                 max_attempts: int = MAX_ATTEMPTS, monotonic: Callable[[], float] = time.monotonic,
+                 router: Router | None = None):
         settings = services.settings
         raw_channel = channel if channel is not None else settings.telegram_channel
         self.edit_window = timedelta(hours=edit_hours if edit_hours is not None else settings.tw_edit_hours)
@@ -80,6 +88,7 @@ class Deliverer:
         self._max_attempts = max_attempts
         self._monotonic = monotonic
         self._edits_due: dict[str, Event] = {}       # event id → the event whose edits were left for later
+        self.router = router or Router(services.store)
 
     @property
     def channel(self) -> int | str | None:
@@ -95,10 +104,17 @@ class Deliverer:
 
     # ---- public API ------------------------------------------------------------------------
     def recipients(self, event: Event, now: datetime) -> list[int | str]:
-        """Active subscribers whose filters want the event, then the channel; each chat once."""
-        chats = [s.chat_id for s in self._store.subscribers.active() if s.wants(event, now)]
+        """Active subscribers whose rules want the event, then the channel; each chat once (no
+        holding: `notify` routes with quiet hours and digests)."""
+        rules, subscribers = self.router.rules, self._store.subscribers.active()
+        compiled = [rules.compiled(s) for s in subscribers]
+        view = rules.view(event)
+        chats = [s.chat_id for s, c in zip(subscribers, compiled) if c.decide(view, now) is not None]
+        return self._with_channel(chats)
+
+    def _with_channel(self, chats: list[int | str]) -> list[int | str]:
         if self.channel is not None:
-            chats.append(self.channel)
+            chats = chats + [self.channel]
         unique: dict[str, int | str] = {}
         for chat in chats:
             unique.setdefault(chat_key(chat), chat)
@@ -111,10 +127,27 @@ class Deliverer:
         for event in new:
             if event.alert:
                 events[event.id] = event
-                added = self._store.deliveries.enqueue(event.id, self.recipients(event, now), now)
-                log.info("event %s: %d deliveries queued", event.id, added)
+                plan = await self.router.plan(event, now)
+                added = self._store.deliveries.enqueue(event.id, self._with_channel(plan.send), now)
+                log.info("event %s: %d deliveries queued, %d held for digests", event.id, added, len(plan.held))
         await self._drain(self._store.deliveries.pending(), events)
         await self._edit_all(updated, now)
+
+    async def digest_tick(self) -> int:
+        """Make the digests that are due and send every digest still pending; how many were tried."""
+        queued = self.router.digests.due(self._now())
+        deliveries = [d for chat, digest_id in queued
+                      if (d := self._store.deliveries.get(digest_id, chat)) is not None and d.status == "pending"]
+        await self._drain(deliveries, {})
+        return len(deliveries)
+
+    async def release(self, chat_id: int | str) -> bool:
+        """Send what this chat holds now as one digest (/quiet off, /digest off); False when nothing was held."""
+        subscriber = self._store.subscribers.get(chat_id)
+        if subscriber is None or self.router.digests.release(subscriber, self._now()) is None:
+            return False
+        await self.digest_tick()
+        return True
 
     async def resume(self) -> None:
         """Send every delivery still pending in the outbox (start-up, after a crash)."""
@@ -295,17 +328,25 @@ class Deliverer:
                                                self._now(), final=True)
             return
         self._store.deliveries.mark_sending(event_id, chat_id, self._now())
-        key = event_id if current.kind != "reminder" else f"{event_id} {chat_id}"   # a reminder speaks the chat's time
-        if key not in rendered:              # once per event and drain, not once per chat
-            rendered[key] = self._render(current, events)
-        if isinstance(rendered[key], str):
-            self._store.deliveries.mark_failed(event_id, chat_id, rendered[key], self._now(), final=True)
-            return
-        event, markup = rendered[key]
+        if is_digest(event_id):
+            event, markup = None, self.router.digests.render(chat_id, event_id)
+            if markup is None:
+                self._store.deliveries.mark_failed(event_id, chat_id, "digest no longer held", self._now(), final=True)
+                return
+        else:
+            key = event_id if current.kind != "reminder" else f"{event_id} {chat_id}"   # a reminder speaks the chat's time
+            if key not in rendered:          # once per event and drain, not once per chat
+                rendered[key] = self._render(current, events)
+            if isinstance(rendered[key], str):
+                self._store.deliveries.mark_failed(event_id, chat_id, rendered[key], self._now(), final=True)
+                return
+            event, markup = rendered[key]
+            if current.kind != "reminder":
+                markup = self._with_line(event, markup, chat_id)
         outcome = await self._sender.send(chat_id, markup)
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
-                                             reports=max(1, len(event.reports)))
+                                             reports=max(1, len(event.reports)) if event else 1)
         else:
             self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
                                                self._now(), final=outcome.final)
@@ -343,7 +384,8 @@ class Deliverer:
         if not todo:
             return True
         markup = render_alert(event)
-        done = await asyncio.gather(*(self._sender.edit(d, markup) for d in todo), return_exceptions=True)
+        done = await asyncio.gather(*(self._sender.edit(d, self._with_line(event, markup, d.chat_id)) for d in todo),
+                                    return_exceptions=True)
         for delivery, finished in zip(todo, done):
             if finished is True:
                 self._store.deliveries.mark_edited(event.id, delivery.chat_id, reports)
@@ -351,3 +393,15 @@ class Deliverer:
                 log.error("edit of %s in %s failed: %s; left for later", event.id, delivery.chat_id,
                           describe(finished))
         return all(finished is True for finished in done)
+
+
+    def _with_line(self, event: Event, markup: str, chat_id: int | str) -> str:
+        """The alert with this chat's "Matched: …" line at the end (the summary gives way to it)."""
+        line = self.router.line_for(event, chat_id, self._now()) if chat_id != self.channel else ""
+        if not line:
+            return markup
+        footer = esc(line, 600)
+        text = f"{markup}\n\n{footer}"
+        if visible_len(text) > MAX_TEXT:
+            text = f"{render_alert(replace(event, summary=''))}\n\n{footer}"
+        return text if visible_len(text) <= MAX_TEXT else markup
