@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Update
@@ -29,11 +30,19 @@ def _zone(subscriber: Subscriber) -> tzinfo:
         return UTC
 
 
-def upcoming_dates(events: list[Event], rules: Subscriber, now: datetime, days: int) -> list[tuple[date, str, Event]]:
-    """(date, kind, event) of the dates from today to `days` ahead (chat-local) of events the rules let through."""
+def upcoming_dates(events: list[Event], rules: Subscriber, now: datetime, days: int,
+                   book: Any = None) -> list[tuple[date, str, Event]]:
+    """(date, kind, event) of the dates from today to `days` ahead (chat-local) of events the rules
+    let through: the chat's topics and countries, and its alert rules when `book` (the router's
+    RuleBook, from bot_data) is given."""
     today = now.astimezone(_zone(rules)).date()
+    if book is not None:
+        compiled = book.compiled(rules)
+        wanted = lambda e: compiled.decide(book.view(e), now) is not None  # noqa: E731
+    else:
+        wanted = lambda e: rules.wants(e, now)  # noqa: E731
     found = [(on, kind, e) for e in events for kind, on in e.dates()
-             if today <= on <= today + timedelta(days=days) and rules.wants(e, now)]
+             if today <= on <= today + timedelta(days=days) and wanted(e)]
     return sorted(found, key=lambda entry: (entry[0], entry[1], entry[2].id))
 
 
@@ -45,7 +54,8 @@ async def upcoming(update: Update, context: Context) -> None:
     services = services_of(context)
     chat = subscription(update, context)
     rules = replace(chat or Subscriber(update.effective_chat.id), active=True, muted_until=None)
-    entries = upcoming_dates(services.store.events.all(), rules, services.clock(), days)
+    entries = upcoming_dates(services.store.events.all(), rules, services.clock(), days,
+                             context.application.bot_data.get("rules"))
     if not entries:
         await reply(update, f"No effective dates or comment deadlines in the next {days} days.")
         return

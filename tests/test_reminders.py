@@ -76,6 +76,20 @@ def test_only_chats_with_reminders_and_events_their_rules_let_through():
     assert {c for c, _, _ in due_now([event()], subscribers)} == {6}
 
 
+def test_a_chats_alert_rules_decide_its_reminders_and_upcoming_dates():
+    from handlers.calendar import upcoming_dates
+    from tradewatch.deliver.reminders import rule_filter
+    from tradewatch.deliver.rules import Rules
+    events = [replace(event(1), title="Additions to the Entity List"),
+              replace(event(2), title="Revisions to license exceptions")]
+    keyword_chat, open_chat = chat(1, days=3, keywords=("entity list",)), chat(2, days=3)
+    book, subscribers = Rules(), [keyword_chat, open_chat]
+    due, _ = plan(dated(events), subscribers, NOW, rule_filter(book, subscribers))
+    assert {(d.chat_id, d.event.id) for d in due} == {(1, "ev1"), (2, "ev1"), (2, "ev2")}
+    assert {e.id for _, _, e in upcoming_dates(events, keyword_chat, NOW, 30, book)} == {"ev1"}
+    assert {e.id for _, _, e in upcoming_dates(events, keyword_chat, NOW, 30)} == {"ev1", "ev2"}   # topics only
+
+
 def test_a_bad_date_is_ignored():
     assert event(effective="2026-02-30", comments="soon").dates() == ()
 

@@ -1,7 +1,7 @@
 """Reminders of effective dates and comment deadlines: when each is due, queued through the outbox.
 
 A chat with `/remind DAYS` (Subscriber.remind_days) is reminded of each date of each event its
-rules let through (`Subscriber.wants`), at 09:00 in the chat's time zone (`Subscriber.timezone`,
+rules let through (topics and countries, and the alert rules of `rules` when a router is given), at 09:00 in the chat's time zone (`Subscriber.timezone`,
 UTC when unknown) DAYS days before the date. When that moment has already passed as the date
 becomes known (a new event, a moved date, a chat turning reminders on) and the date is still
 ahead, the reminder goes at once; a date already past never reminds.
@@ -24,7 +24,7 @@ import logging
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tradewatch.deliver.render import render_reminder
@@ -86,9 +86,27 @@ def last_due_date(days: int, now: datetime, zone: tzinfo) -> date:
     return (wall - timedelta(hours=REMIND_AT.hour, minutes=REMIND_AT.minute)).date() + timedelta(days=days)
 
 
-def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime) -> tuple[list[Due], datetime | None]:
+def rule_filter(book: Any, subscribers: list[Subscriber]) -> Callable[[Subscriber, Event, datetime], bool]:
+    """Whether a chat's alert rules (keywords, products, watchlist … in `book`, the router's
+    RuleBook) let an event through, each event prepared once against every chat's phrases."""
+    for subscriber in subscribers:
+        book.compiled(subscriber)              # every chat's phrases are in the universe before a view
+    views: dict[str, Any] = {}
+
+    def wants(subscriber: Subscriber, event: Event, now: datetime) -> bool:
+        view = views.get(event.id)
+        if view is None:
+            view = views[event.id] = book.view(event)
+        return book.compiled(subscriber).decide(view, now) is not None
+    return wants
+
+
+def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime,
+         wants: Callable[[Subscriber, Event, datetime], bool] | None = None) -> tuple[list[Due], datetime | None]:
     """The reminders due by `now` whose date is not past (the day itself counts), and the next
-    moment another may fall due. Each chat costs a bisection and the dates it is due for."""
+    moment another may fall due. Each chat costs a bisection and the dates it is due for. `wants`
+    decides which events a chat's rules let through (default: its topics and countries)."""
+    wants = wants or (lambda subscriber, event, at: subscriber.wants(event, at))
     days_only = [on for on, _, _ in dates]
     due: list[Due] = []
     next_at: datetime | None = None
@@ -99,7 +117,7 @@ def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime) -
         today, last = now.astimezone(zone).date(), last_due_date(subscriber.remind_days, now, zone)
         low, high = bisect_left(days_only, today), bisect_right(days_only, last)
         for on, kind, event in dates[low:high]:
-            if subscriber.wants(event, now):
+            if wants(subscriber, event, now):
                 due.append(Due(event, subscriber.chat_id, kind, on, due_moment(on, subscriber.remind_days, zone)))
         if high < len(dates):
             at = due_moment(days_only[high], subscriber.remind_days, zone)
@@ -173,7 +191,10 @@ class Reminders:
         """Queue what is due among `dates`, send it, and note the next due moment. Queueing has no
         await inside, so two runs never queue one reminder twice."""
         now = self._services.clock()
-        due, next_at = plan(dates, self._services.store.subscribers.active(), now)
+        subscribers = list(self._services.store.subscribers.active())
+        router = getattr(self._deliverer, "router", None)
+        due, next_at = plan(dates, subscribers, now,
+                            rule_filter(router.rules, subscribers) if router is not None else None)
         queued = self._queue(due, now)
         if full:
             self._next = min(now + LOOK_AGAIN, next_at) if next_at else now + LOOK_AGAIN
