@@ -17,12 +17,12 @@ keeps a second TradeWatch off the same DATA_DIR. `probe_writable` creates and re
 from __future__ import annotations
 
 import fcntl
-import json
 import os
+import re
 from pathlib import Path
 from typing import Any, BinaryIO, Mapping
 
-from storage.tables import Packed, Tables, change, dumps
+from storage.tables import Packed, Tables, change, dumps, loads
 from tradewatch.errors import CorruptDatabaseError, StorageError
 
 FORMAT = "tradewatch-db"
@@ -101,15 +101,51 @@ def write_snapshot(path: Path, tables: Tables) -> int:
     return size
 
 
+# The head of a line holding one put, as `operation_line` writes it: table name and key (JSON strings).
+_PUT_HEAD = re.compile(rb'\{"t":("(?:[^"\\\x00-\x1f]|\\.)*"),"put":\{("(?:[^"\\\x00-\x1f]|\\.)*"):(?=\{)')
+
+
 def read_snapshot(path: Path) -> Tables:
-    """The tables in a snapshot written by `write_snapshot`, or CorruptDatabaseError."""
+    """The tables in a snapshot written by `write_snapshot`, or CorruptDatabaseError.
+
+    A snapshot line holds one document (`write_snapshot` writes them so): its table and key are
+    read from the line's head and its text kept as it is, not decoded; the stores decode a
+    document when they first read it (the events store at open), and one that turns out unreadable
+    raises CorruptDatabaseError then. Any other line is parsed and checked whole."""
     tables: Tables = {}
     with _open(path) as lines:
         _check_header(path, next(lines, b""))
         for number, line in enumerate(lines, start=2):
-            if line.strip():
+            if not _put_as_is(tables, line) and line.strip():
                 apply(tables, _operation(path, number, line), line)
     return tables
+
+
+def _put_as_is(tables: Tables, line: bytes) -> bool:
+    """Store a one-document line's document text under its table and key, undecoded; False when
+    the line is not laid out so (it is then parsed whole)."""
+    head = _PUT_HEAD.match(line) if line.endswith(b"}}\n") else None
+    if head is None:
+        return False
+    try:
+        name, key, text = _string(head[1]), _string(head[2]), line[head.end():-3].decode("utf-8")
+    except ValueError:                   # a bad escape or bad UTF-8: the whole parse names the line
+        return False
+    table = tables.get(name)
+    if table is None:
+        table = tables[name] = {}
+    table[key] = Packed(text)
+    return True
+
+
+def _string(quoted: bytes) -> str:
+    """A JSON string's value (`quoted` with its quotes), decoded only when it holds an escape."""
+    if b"\\" in quoted or not quoted.isascii():
+        value = loads(quoted)
+        if type(value) is not str:
+            raise ValueError("not a string")
+        return value
+    return quoted[1:-1].decode("ascii")
 
 
 def read_journal(path: Path, tables: Tables) -> int:
@@ -135,14 +171,14 @@ def apply(tables: Tables, op: Mapping[str, Any], line: bytes = b"") -> None:
 
 
 def _lone_document(op: Mapping[str, Any], line: bytes) -> dict[str, Packed] | None:
-    """A single put's document text cut from a line laid out as `operation_line` writes it."""
-    if len(op.get("put", ())) != 1 or "del" in op:
+    """A single put's document text cut from a line laid out as `operation_line` writes it (its
+    head found by pattern, not by encoding the table and key again)."""
+    if len(op.get("put", ())) != 1 or "del" in op or not line.endswith(b"}}\n"):
         return None
-    key = next(iter(op["put"]))
-    head = f'{{"t":{dumps(op["t"])},"put":{{{dumps(key)}:'.encode("ascii")
-    if line.startswith(head) and line.endswith(b"}}\n"):
-        return {key: Packed(line[len(head):-3].decode("utf-8"))}
-    return None
+    head = _PUT_HEAD.match(line)
+    if head is None:
+        return None
+    return {next(iter(op["put"])): Packed(line[head.end():-3].decode("utf-8"))}
 
 
 def corrupt(path: Path, what: str) -> CorruptDatabaseError:
@@ -194,7 +230,7 @@ def _operation(path: Path, number: int, line: bytes) -> dict[str, Any]:
 
 def _json(path: Path, number: int, line: bytes) -> Any:
     try:
-        return json.loads(line)
+        return loads(line)
     except ValueError as exc:
         raise corrupt(path, f"line {number} is not valid JSON ({exc})") from exc
 

@@ -27,7 +27,8 @@ class SeenStore:
 
     def __init__(self, db: Database):
         self._db = db
-        self._per_source = Counter(doc.get("source_id", "") for _, doc in db.docs(SEEN))
+        # A key is "source id␟item key": counted without decoding 100,000 documents.
+        self._per_source = Counter(key.partition(SEP)[0] for key in db.keys(SEEN))
 
     def has(self, source_id: str, key: str) -> bool:
         return _seen_key(source_id, key) in self._db.table(SEEN).raw()

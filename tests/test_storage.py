@@ -403,6 +403,29 @@ def test_a_corrupt_snapshot_raises_and_is_left_byte_identical(db_path, content, 
         open_store(db_path)
 
 
+def test_a_snapshot_document_that_is_not_json_raises_at_open(db_path):
+    with open_store(db_path) as store:
+        fill(store)
+        store.compact()
+    snapshot = db_path.read_bytes()
+    broken = snapshot.replace(b'{"id":"ev-3",', b'{"id":"ev-3",,', 1)
+    assert broken != snapshot
+    db_path.write_bytes(broken)
+    with pytest.raises(CorruptDatabaseError, match="ev-3.*not valid JSON") as err:
+        open_store(db_path)
+    assert "untouched" in str(err.value) and db_path.read_bytes() == broken
+
+
+def test_snapshot_keys_with_escapes_and_seen_counts_survive_reopening(db_path):
+    with open_store(db_path) as store:
+        store.seen.add_many("s", ['k"1', "k\\2", "中文", "k\x1f4"], T0)
+        store.seen.add_many("t", ["x"], T0)
+        store.compact()
+    with open_store(db_path) as store:
+        assert store.seen.count("s") == 4 and store.seen.count("t") == 1 and store.seen.count() == 5
+        assert all(store.seen.has("s", k) for k in ('k"1', "k\\2", "中文", "k\x1f4"))
+
+
 def test_a_bad_journal_line_before_the_last_raises(db_path):
     with open_store(db_path) as store:
         fill(store)
