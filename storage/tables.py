@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
 from tinydb import TinyDB
@@ -87,6 +88,58 @@ class Packed(Mapping[str, Any]):
     def __repr__(self) -> str:
         return f"Packed({self.text!r})"
 
+
+class Segment:
+    """A data file opened for reading, that `Stored` documents point into. The descriptor stays
+    valid when the file is replaced or emptied later (a compaction re-points every document first),
+    and is closed once no document points into it."""
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, fd: int, path: object = ""):
+        self.fd, self.path = fd, path
+
+    @classmethod
+    def open(cls, path: Any) -> "Segment":
+        return cls(os.open(path, os.O_RDONLY), path)
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError, TypeError):
+            pass
+
+
+class Stored(Packed):
+    """A stored document whose text stays in its file (`length` bytes at `offset` of `segment`),
+    read again when it is used: a large document costs ~100 bytes of memory instead of its size."""
+
+    __slots__ = ("segment", "offset", "length")
+
+    def __init__(self, segment: Segment, offset: int, length: int):
+        self.segment, self.offset, self.length = segment, offset, length
+
+    @property                                      # type: ignore[override]
+    def text(self) -> str:
+        try:
+            data = os.pread(self.segment.fd, self.length, self.offset)
+        except OSError as exc:
+            raise StorageError(f"cannot read {self.segment.path}: {exc.strerror}") from exc
+        if len(data) != self.length:
+            raise CorruptDatabaseError(f"{self.segment.path} is shorter than a document it held")
+        return data.decode("utf-8")
+
+    def __repr__(self) -> str:
+        return f"Stored({self.segment.path!s}@{self.offset}+{self.length})"
+
+
+STORED_MIN = 320                 # documents at least this long stay on disk (events); shorter ones in memory …
+READ_RARELY = frozenset({"seen"})   # … and every document of a table read only to prune (keys say the rest)
+
+
+def keeps_on_disk(table: str, length: int) -> bool:
+    """Whether a document of `length` bytes in `table` stays in its file (`Stored`)."""
+    return length >= STORED_MIN or table in READ_RARELY
 
 Tables = dict[str, dict[str, Packed]]
 
