@@ -71,12 +71,14 @@ class SourceStateStore:
 class SubscriberStore:
     """Chats that receive alerts, keyed by chat id; see storage.api.Subscribers.
 
-    The decoded subscribers are kept once `active()` was asked (a fan-out to 5,000 chats asks
-    before every alert) and kept in step with every write."""
+    The subscribers are decoded once, at open (a fan-out to 5,000 chats asks `active()` before
+    every alert: decoding them then held the event loop for 100 ms), and kept in step with every
+    write."""
 
     def __init__(self, db: Database):
         self._db = db
         self._decoded: dict[str, Subscriber] | None = None     # key → subscriber, in table order
+        self.active()
 
     def get(self, chat_id: int | str) -> Subscriber | None:
         if self._decoded is not None:
