@@ -1,6 +1,6 @@
 """`make bench` / `python -m bench [NAME …] [--markdown]`: run the benchmarks and print each figure beside its target.
 
-The five benchmarks are pipeline, storage, fanout, fetch and rules (each also runs alone as
+The six benchmarks are pipeline, storage, fanout, fetch, service and rules (each also runs alone as
 `python -m bench.NAME`). Each prints its table as it finishes; a summary of every judged figure
 follows, and the exit status is 1 when a target was missed or a benchmark failed. The machine's
 load is printed first: these are wall-clock figures on a shared 2-core machine. `--markdown`
@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Callable
 
-from bench import fanout, fetch, pipeline, rules, storage
+from bench import fanout, fetch, pipeline, rules, service, storage
 from bench.common import Figure, exit_code, markdown_table, print_figures, summary_line
 
 BENCHMARKS: dict[str, tuple[str, Callable[[], list[Figure]]]] = {
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[], list[Figure]]]] = {
     "storage": ("Storage: durable store at 1,000 / 10,000 / 50,000 events", storage.run),
     "fanout": ("Fan-out: one alert to 5,000 chats at 1,000/s and 600 chats at 30/s", fanout.run),
     "fetch": ("Fetch: 50 sources answering after 500 ms, one pipeline pass", fetch.run),
+    "service": ("Service: bot.py run (console mode) on a 50,000-event store", service.run),
     "rules": ("Rules: one event against 10,000 chats with mixed alert rules", rules.run),
 }
 

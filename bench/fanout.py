@@ -6,7 +6,10 @@ answers every request after 50 ms. The Bot is built as bot.py builds it (its
 unfinished); `tradewatch.deliver.Deliverer` sends one event to every subscriber of a durable
 store (all private chats, so the per-chat 1 msg/s limit does not bind). Two runs: 5,000
 subscribers at 1,000 msgs/s (paid broadcast) and 600 at the default 30 msgs/s. The achieved rate
-is taken from the fake's arrival times of sendMessage (first to last). Target: ≥ 90% of the limit.
+is taken from the fake's arrival times of sendMessage (first to last). A heartbeat task (sleep 5 ms,
+note the gap) measures the longest event-loop stall while notify prepares and sends. Targets: at
+least 97% of the configured rate, never more than the configured rate within any 1 s at the fake,
+no stall over 20 ms.
 
     python -m bench.fanout [--runs 5000@1000,600@30] [--latency 0.05] [--in-process]
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import subprocess
 import sys
@@ -23,14 +27,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.common import ROOT, Figure, at_least, child_env, exit_code, info, print_figures
+from bench.common import ROOT, Figure, at_least, at_most, child_env, exit_code, info, print_figures
 from bench.corpus import Corpus
 from tradewatch.models import UTC, Source, Subscriber
 
 BENCH = "fanout"
 RUNS = ((5_000, 1_000.0), (600, 30.0))
 LATENCY = 0.05
-TARGET_SHARE = 0.9
+TARGET_SHARE = 0.97
+TARGET_STALL_MS = 20.0
+HEARTBEAT = 0.005
 FIRST_CHAT = 100_000_001
 SOURCE = Source("fr-bis", "Federal Register: BIS", "federal_register", "https://fr.example.org/api",
                 authority="official", country="US")
@@ -48,6 +54,7 @@ class Measured:
     fake_cpu_seconds: float | None   # the fake's whole CPU time (None when it runs in this process)
     pool: int | None            # the Bot's HTTP connection pool size
     bot_from: str
+    max_stall_ms: float = 0.0   # longest event-loop stall during notify (heartbeat every 5 ms)
 
 
 class FakeProcess:
@@ -135,9 +142,9 @@ def busiest_second(times: list[float]) -> int:
     return best
 
 
-async def deliver_once(fake, subscribers: int, limit: float, folder: Path) -> tuple[float, float, int | None, str]:
+async def deliver_once(fake, subscribers: int, limit: float, folder: Path) -> tuple[float, float, int | None, str, float]:
     """Store the subscribers and one event, then time Deliverer.notify: (seconds, CPU seconds,
-    connection pool, where the bot came from)."""
+    connection pool, where the bot came from, longest event-loop stall in ms)."""
     from storage import open_store
     from tradewatch.deliver.outbox import Deliverer
     from tradewatch.services import Services
@@ -154,31 +161,53 @@ async def deliver_once(fake, subscribers: int, limit: float, folder: Path) -> tu
         bot, origin = make_bot(services)
         async with bot:
             deliverer = Deliverer(bot, services)
+            # The service moves what start-up loaded out of the collector's sight (Pipeline's
+            # gc.freeze()); so does the benchmark, or a full collection walks the 5,000 stored
+            # subscribers mid-fan-out (110 ms here), which no running service does.
+            gc.freeze()
+            stop, stalls = asyncio.Event(), []
+            beating = asyncio.create_task(heartbeat(stop, stalls))
+            await asyncio.sleep(0)
             started, cpu = time.perf_counter(), time.process_time()
             await deliverer.notify([event], [])
-            return time.perf_counter() - started, time.process_time() - cpu, pool_size(bot), origin
+            wall, used = time.perf_counter() - started, time.process_time() - cpu
+            stop.set()
+            await beating
+            gc.unfreeze()
+            return wall, used, pool_size(bot), origin, max(stalls, default=0.0) * 1000
+
+
+async def heartbeat(stop: asyncio.Event, stalls: list[float]) -> None:
+    """Sleep HEARTBEAT at a time and record how much later than asked each wake-up came."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        asked = loop.time()
+        await asyncio.sleep(HEARTBEAT)
+        stalls.append(loop.time() - asked - HEARTBEAT)
 
 
 def measure(subscribers: int, limit: float, latency: float = LATENCY, in_process: bool = False) -> Measured:
     fake = (FakeHere if in_process else FakeProcess)(subscribers, latency)
     try:
         with tempfile.TemporaryDirectory(prefix="tw-bench-fanout-") as tmp:
-            wall, cpu, pool, origin = asyncio.run(deliver_once(fake, subscribers, limit, Path(tmp)))
+            wall, cpu, pool, origin, stall = asyncio.run(deliver_once(fake, subscribers, limit, Path(tmp)))
     finally:
         times, sent, fake_cpu = fake.finish()
     times.sort()
     span = times[-1] - times[0] if len(times) > 1 else 0.0
     rate = (len(times) - 1) / span if span else 0.0
     return Measured(subscribers, limit, sent, rate, busiest_second(times), wall, cpu * 1000 / max(sent, 1),
-                    fake_cpu, pool, origin)
+                    fake_cpu, pool, origin, stall)
 
 
 def figures(m: Measured) -> list[Figure]:
     head = f"{m.subscribers:,} chats @ {m.limit:,.0f}/s"
     out = [
         at_least(BENCH, f"{head}: achieved rate", m.rate, "msgs/s", TARGET_SHARE * m.limit,
-                 f"{TARGET_SHARE * m.limit:,.0f} msgs/s (90%)"),
-        info(BENCH, f"{head}: most sent in any 1 s", m.busiest_second, "msgs"),
+                 f"{TARGET_SHARE * m.limit:,.0f} msgs/s ({TARGET_SHARE:.0%} of the configured rate)"),
+        at_most(BENCH, f"{head}: most sent in any 1 s", m.busiest_second, "msgs", m.limit,
+                f"{m.limit:,.0f} (the configured rate)"),
+        at_most(BENCH, f"{head}: longest event-loop stall during notify", m.max_stall_ms, "ms", TARGET_STALL_MS),
         info(BENCH, f"{head}: messages accepted by the fake", m.sent, f"of {m.subscribers:,}"),
         info(BENCH, f"{head}: Deliverer.notify wall time", m.wall_seconds, "s"),
         info(BENCH, f"{head}: our CPU per message", m.cpu_ms_per_message, "ms"),

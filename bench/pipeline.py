@@ -5,8 +5,9 @@ go into an in-memory store; a `tradewatch.pipeline.Pipeline` is built on it (whi
 dedupe index) and `absorb_items` takes a burst of 1,000 new items from one aggregator source:
 ~30% other outlets' rewordings of known events, ~40% new announcements, ~30% irrelevant news.
 A heartbeat task (sleep 5 ms, note the gap) runs beside it and measures the longest time the
-event loop was blocked. Targets: the burst in under 1 s, no stall over 50 ms. Three runs, each
-from scratch: the median burst is judged, and the worst stall.
+event loop was blocked. Targets: the burst within 0.45 s, no stall over 20 ms, the dedupe index
+of the 10,000 events built within 0.5 s. Three runs, each from scratch: the median burst (and
+that run's index build) is judged, and the worst stall.
 
     python -m bench.pipeline [--events 10000] [--items 1000] [--repeat 3] [--profile]
 """
@@ -28,8 +29,9 @@ from tradewatch.settings import Settings
 
 BENCH = "pipeline"
 NOW = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
-TARGET_SECONDS = 1.0
-TARGET_STALL_MS = 50.0
+TARGET_SECONDS = 0.45
+TARGET_STALL_MS = 20.0
+TARGET_INDEX_SECONDS = 0.5
 HEARTBEAT = 0.005
 REPEAT = 3                          # whole runs; the median burst is judged (the machine is shared)
 SHARES = (0.3, 0.4, 0.3)            # duplicates of known events, new announcements, irrelevant
@@ -127,7 +129,8 @@ def figures(runs: list[Measured]) -> list[Figure]:
     m = sorted(runs, key=lambda r: r.burst_seconds)[len(runs) // 2]
     each = ", ".join(f"{r.burst_seconds:.2f}" for r in runs)
     return [
-        info(BENCH, f"dedupe index build at start-up ({m.events:,} events)", m.index_seconds, "s"),
+        at_most(BENCH, f"dedupe index build at start-up ({m.events:,} events)", m.index_seconds, "s",
+                TARGET_INDEX_SECONDS),
         at_most(BENCH, f"burst of {m.items:,} items (median of {len(runs)} runs: {each} s)", m.burst_seconds, "s",
                 TARGET_SECONDS),
         info(BENCH, "throughput", m.items / m.burst_seconds if m.burst_seconds else 0.0, "items/s"),

@@ -4,7 +4,8 @@ Events are stored by id. Beside the TinyDB table the store keeps sorted indexes 
 (timestamp, arrival number, id): by `when` (published, else first seen) for `latest`, `all` and
 retention, one per topic for `latest(topic=…)`, and by the later of first-seen and published for
 `since` (the dedupe window); plus a dict from every stable key to its event for `find_by_key`
-(the first event stored with a key keeps it), and from each (source, item key) of a report to its
+(the first event stored with a key keeps it; built on the first lookup, as the service makes
+none), and from each (source, item key) of a report to its
 event for `has_report`. A report is stored once per (event, source, item key): an update that
 repeats one (a pass rerun after a crash) keeps the first, and an update built from a copy that
 lacks a report's item key keeps the stored key. Indexes are rebuilt from the documents at open and
@@ -74,8 +75,10 @@ class EventStore:
         self._by_when = TimeIndex()
         self._by_recent = TimeIndex()
         self._by_topic: dict[str, TimeIndex] = {}
-        self._by_key: dict[str, str] = {}
+        self._by_key: dict[str, str] | None = None          # built on the first find_by_key (150,000
+                                                             # keys at 50,000 events: 15 MB kept otherwise)
         self._reports: dict[str, str] = {}                   # source id + item key -> event id
+        self._unnotified: set[str] = set()                   # ids of alert events not yet handed off
         for event_id, doc in db.docs(TABLE):
             self._index(event_id, doc, in_order=False)
         for index in self._indexes():
@@ -102,6 +105,11 @@ class EventStore:
         return _report_key(source_id, item_key) in self._reports
 
     def find_by_key(self, key: str) -> Event | None:
+        if self._by_key is None:
+            self._by_key = {}
+            for event_id, doc in self._db.docs(TABLE):
+                for known in doc.get("keys", ()):
+                    self._by_key.setdefault(known, event_id)
         event_id = self._by_key.get(key)
         return None if event_id is None else self.get(event_id)
 
@@ -119,6 +127,12 @@ class EventStore:
     def all(self) -> list[Event]:
         return [self._load(i) for i in self._by_when.newest()]
 
+    def unnotified(self) -> list[Event]:
+        """What `all()` lists, only the alert events not yet handed off (not `notified`), read
+        without decoding the others. Not part of storage.api: a store without it is filtered
+        through `all()` (see tradewatch.jobs)."""
+        return [self._load(i) for i in self._by_when.newest() if i in self._unnotified]
+
     def count(self) -> int:
         return len(self._entries)
 
@@ -132,6 +146,7 @@ class EventStore:
         for index in self._indexes():
             index.remove_ids(set(gone))
         for event_id, doc in gone.items():
+            self._unnotified.discard(event_id)
             self._forget_keys(event_id, doc or {})
             self._entries.pop(event_id, None)
         return len(ids)
@@ -161,8 +176,11 @@ class EventStore:
         self._by_recent.add(entries[1], in_order)
         for topic in doc.get("topics", ()):
             self._by_topic.setdefault(topic, TimeIndex()).add(entries[0], in_order)
-        for key in doc.get("keys", ()):
-            self._by_key.setdefault(key, event_id)
+        if doc.get("alert", True) and not doc.get("notified", False):
+            self._unnotified.add(event_id)
+        if self._by_key is not None:
+            for key in doc.get("keys", ()):
+                self._by_key.setdefault(key, event_id)
         for report in doc.get("reports", ()):
             if report.get("item_key"):
                 self._reports.setdefault(_report_key(report.get("source_id", ""), report["item_key"]), event_id)
@@ -173,10 +191,11 @@ class EventStore:
         self._by_recent.remove(recent)
         for topic in doc.get("topics", ()):
             self._by_topic[topic].remove(when)
+        self._unnotified.discard(event_id)
         self._forget_keys(event_id, doc)
 
     def _forget_keys(self, event_id: str, doc: Doc) -> None:
-        for key in doc.get("keys", ()):
+        for key in doc.get("keys", ()) if self._by_key is not None else ():
             if self._by_key.get(key) == event_id:
                 del self._by_key[key]
         for report in doc.get("reports", ()):

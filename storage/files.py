@@ -17,12 +17,12 @@ keeps a second TradeWatch off the same DATA_DIR. `probe_writable` creates and re
 from __future__ import annotations
 
 import fcntl
-import json
 import os
+import re
 from pathlib import Path
 from typing import Any, BinaryIO, Mapping
 
-from storage.tables import Packed, Tables, change, dumps
+from storage.tables import Packed, Segment, Stored, Tables, change, dumps, keeps_on_disk, loads
 from tradewatch.errors import CorruptDatabaseError, StorageError
 
 FORMAT = "tradewatch-db"
@@ -85,64 +85,149 @@ def operation_line(table: str, put: Mapping[str, Packed], delete: list[str]) -> 
     return "".join(parts).encode("ascii")
 
 
-def write_snapshot(path: Path, tables: Tables) -> int:
-    """Replace the snapshot atomically with `tables`; returns its size in bytes."""
+def write_snapshot(path: Path, tables: Tables, *, on_disk: bool = False) -> int:
+    """Replace the snapshot atomically with `tables`; returns its size in bytes. With `on_disk`,
+    the long documents of `tables` then point into the new snapshot (`Stored`), so no reference
+    is left into the journal that is emptied next or into the snapshot replaced."""
     tmp = temp_path(path)
+    moved: list[tuple[dict[str, Packed], str, int, int]] = []
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), "wb") as out:
-        out.write((dumps({"format": FORMAT, "version": VERSION}) + "\n").encode("ascii"))
+        header = (dumps({"format": FORMAT, "version": VERSION}) + "\n").encode("ascii")
+        out.write(header)
+        offset = len(header)
         for name, docs in tables.items():
+            head_of_table = f'{{"t":{dumps(name)},"put":{{'
             for key, packed in docs.items():
-                out.write(operation_line(name, {key: packed}, []))
+                line = operation_line(name, {key: packed}, [])
+                out.write(line)
+                length = len(line) - 3 - len(head_of_table) - len(dumps(key)) - 1
+                if on_disk and keeps_on_disk(name, length):
+                    moved.append((docs, key, offset + len(line) - 3 - length, length))
+                offset += len(line)
         out.flush()
         os.fsync(out.fileno())
         size = out.tell()
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+    if moved:
+        segment = Segment.open(path)
+        for docs, key, start, length in moved:
+            docs[key] = Stored(segment, start, length)
     return size
 
 
-def read_snapshot(path: Path) -> Tables:
-    """The tables in a snapshot written by `write_snapshot`, or CorruptDatabaseError."""
+# The head of a line holding one put, as `operation_line` writes it: table name and key (JSON strings).
+_PUT_HEAD = re.compile(rb'\{"t":("(?:[^"\\\x00-\x1f]|\\.)*"),"put":\{("(?:[^"\\\x00-\x1f]|\\.)*"):(?=\{)')
+
+
+def read_snapshot(path: Path, *, on_disk: bool = False) -> Tables:
+    """The tables in a snapshot written by `write_snapshot`, or CorruptDatabaseError.
+
+    A snapshot line holds one document (`write_snapshot` writes them so): its table and key are
+    read from the line's head and its text kept as it is, not decoded; the stores decode a
+    document when they first read it (the events store at open), and one that turns out unreadable
+    raises CorruptDatabaseError then. Any other line is parsed and checked whole. With `on_disk`,
+    long documents (and those of tables read rarely, `keeps_on_disk`) stay in the
+    file (`Stored`), read again when used."""
     tables: Tables = {}
     with _open(path) as lines:
-        _check_header(path, next(lines, b""))
+        segment = Segment(os.dup(lines.fileno()), path) if on_disk else None
+        header = next(lines, b"")
+        _check_header(path, header)
+        offset = len(header)
         for number, line in enumerate(lines, start=2):
-            if line.strip():
+            if not _put_as_is(tables, line, segment, offset) and line.strip():
                 apply(tables, _operation(path, number, line), line)
+            offset += len(line)
     return tables
 
 
-def read_journal(path: Path, tables: Tables) -> int:
-    """Replay the journal into `tables`; returns the bytes of complete lines (a torn tail excluded)."""
+def _put_as_is(tables: Tables, line: bytes, segment: Segment | None = None, offset: int = 0) -> bool:
+    """Store a one-document line's document under its table and key, undecoded (as a reference
+    into `segment` when it is long); False when the line is not laid out so (it is then parsed whole)."""
+    head = _PUT_HEAD.match(line) if line.endswith(b"}}\n") else None
+    if head is None:
+        return False
+    length = len(line) - 3 - head.end()
+    try:
+        name, key = _string(head[1]), _string(head[2])
+        if segment is not None and keeps_on_disk(name, length):
+            line[head.end():-3].decode("utf-8")          # checked now, as an in-memory text is
+            packed: Packed = Stored(segment, offset + head.end(), length)
+        else:
+            packed = Packed(line[head.end():-3].decode("utf-8"))
+    except ValueError:                   # a bad escape or bad UTF-8: the whole parse names the line
+        return False
+    table = tables.get(name)
+    if table is None:
+        table = tables[name] = {}
+    table[key] = packed
+    return True
+
+
+def _string(quoted: bytes) -> str:
+    """A JSON string's value (`quoted` with its quotes), decoded only when it holds an escape."""
+    escapes = quoted.count(b"\\")
+    if escapes and escapes == quoted.count(b"\\u001f") and quoted.isascii():    # a seen key's separator
+        return quoted[1:-1].replace(b"\\u001f", b"\x1f").decode("ascii")
+    if escapes or not quoted.isascii():
+        value = loads(quoted)
+        if type(value) is not str:
+            raise ValueError("not a string")
+        return value
+    return quoted[1:-1].decode("ascii")
+
+
+def read_journal(path: Path, tables: Tables, *, on_disk: bool = False) -> int:
+    """Replay the journal into `tables`; returns the bytes of complete lines (a torn tail excluded).
+    With `on_disk`, long documents of one-document lines stay in the file (`Stored`)."""
     if not path.exists():
         return 0
     valid = 0
     with _open(path) as lines:
+        segment = Segment(os.dup(lines.fileno()), path) if on_disk else None
         for number, line in enumerate(lines, start=1):
             if not line.endswith(b"\n"):
                 break                    # torn by an interrupted write: never acknowledged
             if line.strip():
-                apply(tables, _operation(path, number, line), line)
+                apply(tables, _operation(path, number, line), line, segment, valid)
             valid += len(line)
     return valid
 
 
-def apply(tables: Tables, op: Mapping[str, Any], line: bytes = b"") -> None:
-    """Replay one parsed operation (`line`, its text, spares re-encoding a lone document)."""
+def apply(tables: Tables, op: Mapping[str, Any], line: bytes = b"", segment: Segment | None = None,
+          offset: int = 0) -> None:
+    """Replay one parsed operation (`line`, its text at `offset` of `segment`, spares re-encoding a
+    lone document, and keeps a long one in the file)."""
     docs = op.get("put", {})
-    put = _lone_document(op, line) or {key: Packed.of(doc) for key, doc in docs.items()}
+    put = _lone_document(op, line, segment, offset) or {key: Packed.of(doc) for key, doc in docs.items()}
     change(tables.setdefault(op["t"], {}), put, op.get("del", ()))
 
 
-def _lone_document(op: Mapping[str, Any], line: bytes) -> dict[str, Packed] | None:
-    """A single put's document text cut from a line laid out as `operation_line` writes it."""
-    if len(op.get("put", ())) != 1 or "del" in op:
+def _lone_document(op: Mapping[str, Any], line: bytes, segment: Segment | None = None,
+                   offset: int = 0) -> dict[str, Packed] | None:
+    """A single put's document cut from a line laid out as `operation_line` writes it (its head
+    found by pattern, not by encoding the table and key again)."""
+    if len(op.get("put", ())) != 1 or "del" in op or not line.endswith(b"}}\n"):
         return None
-    key = next(iter(op["put"]))
-    head = f'{{"t":{dumps(op["t"])},"put":{{{dumps(key)}:'.encode("ascii")
-    if line.startswith(head) and line.endswith(b"}}\n"):
-        return {key: Packed(line[len(head):-3].decode("utf-8"))}
-    return None
+    head = _PUT_HEAD.match(line)
+    if head is None:
+        return None
+    length = len(line) - 3 - head.end()
+    if segment is not None and keeps_on_disk(op["t"], length):
+        return {next(iter(op["put"])): Stored(segment, offset + head.end(), length)}
+    return {next(iter(op["put"])): Packed(line[head.end():-3].decode("utf-8"))}
+
+
+def stored_copy(table: str, put: Mapping[str, Packed], line: bytes, segment: Segment, offset: int) -> None:
+    """Swap the one document of `put`, just written as `line` at `offset` of `segment`, for a
+    reference to it there when it is to stay on disk (see `Stored`)."""
+    if len(put) != 1 or not isinstance(put, dict):
+        return
+    head = _PUT_HEAD.match(line)
+    length = len(line) - 3 - head.end() if head is not None else 0
+    if head is not None and keeps_on_disk(table, length):
+        put[next(iter(put))] = Stored(segment, offset + head.end(), length)
 
 
 def corrupt(path: Path, what: str) -> CorruptDatabaseError:
@@ -194,7 +279,7 @@ def _operation(path: Path, number: int, line: bytes) -> dict[str, Any]:
 
 def _json(path: Path, number: int, line: bytes) -> Any:
     try:
-        return json.loads(line)
+        return loads(line)
     except ValueError as exc:
         raise corrupt(path, f"line {number} is not valid JSON ({exc})") from exc
 

@@ -45,6 +45,7 @@ class Journal:
         self.path = journal_path(snapshot)
         self._lock_fd: int | None = lock_fd
         self._fd: int | None = None
+        self._segment: files.Segment | None = None     # the journal opened for reading documents back
         self._sync = sync
         self._min_compact = min_compact_bytes
         self._snapshot_bytes = snapshot_bytes
@@ -62,6 +63,7 @@ class Journal:
                 log.warning("%s: cutting off a torn last line left by an interrupted write", self.path)
                 os.ftruncate(self._fd, valid_bytes)
                 os.fsync(self._fd)
+            self._segment = files.Segment.open(self.path)
         except OSError as exc:
             raise StorageError(f"cannot open {self.path} for writing: {exc.strerror}") from exc
         self._bytes = valid_bytes
@@ -75,6 +77,8 @@ class Journal:
         except OSError as exc:
             self._cut_back()
             raise StorageError(f"cannot write {self.path}: {exc.strerror}") from exc
+        if self._segment is not None and not delete:
+            files.stored_copy(table, put, data, self._segment, self._bytes)    # a long document stays on disk
         self._bytes += len(data)
         self._dirty = True
         self._since_probe += 1
@@ -98,7 +102,7 @@ class Journal:
         """Write a fresh snapshot atomically, then empty the journal. A failure pauses compaction
         (see the module's docstring) and raises StorageError."""
         try:
-            self._snapshot_bytes = files.write_snapshot(self.snapshot, tables)
+            self._snapshot_bytes = files.write_snapshot(self.snapshot, tables, on_disk=True)
         except OSError as exc:
             self._retry_at = self._bytes + self._min_compact
             self.paused, self._since_probe = True, 0
@@ -202,7 +206,7 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 def _load(path: Path, lock_fd: int, **options: Any) -> tuple[Tables, Journal]:
     _remove_leftover(files.temp_path(path))
     tables, snapshot_bytes = _load_snapshot(path)
-    valid_bytes = files.read_journal(journal_path(path), tables)
+    valid_bytes = files.read_journal(journal_path(path), tables, on_disk=True)
     journal = Journal(path, lock_fd, snapshot_bytes=snapshot_bytes, **options)
     journal.open(valid_bytes)
     if journal.wants_compaction():
@@ -215,7 +219,7 @@ def _load(path: Path, lock_fd: int, **options: Any) -> tuple[Tables, Journal]:
 
 def _load_snapshot(path: Path) -> tuple[Tables, int]:
     if path.exists():
-        return files.read_snapshot(path), path.stat().st_size
+        return files.read_snapshot(path, on_disk=True), path.stat().st_size
     journal = journal_path(path)
     if journal.exists() and journal.stat().st_size > 0:
         raise files.corrupt(journal, f"its snapshot {path} is missing")

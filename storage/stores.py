@@ -12,8 +12,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterable
 
-from tinydb import Query
-
 from storage.codec import decode, decode_time, encode, encode_time
 from storage.tables import Database
 from tradewatch.models import SourceState, Subscriber
@@ -27,7 +25,8 @@ class SeenStore:
 
     def __init__(self, db: Database):
         self._db = db
-        self._per_source = Counter(doc.get("source_id", "") for _, doc in db.docs(SEEN))
+        # A key is "source id␟item key": counted without decoding 100,000 documents.
+        self._per_source = Counter(key.partition(SEP)[0] for key in db.keys(SEEN))
 
     def has(self, source_id: str, key: str) -> bool:
         return _seen_key(source_id, key) in self._db.table(SEEN).raw()
@@ -70,22 +69,36 @@ class SourceStateStore:
 
 
 class SubscriberStore:
-    """Chats that receive alerts, keyed by chat id; see storage.api.Subscribers."""
+    """Chats that receive alerts, keyed by chat id; see storage.api.Subscribers.
+
+    The subscribers are decoded once, at open (a fan-out to 5,000 chats asks `active()` before
+    every alert: decoding them then held the event loop for 100 ms), and kept in step with every
+    write."""
 
     def __init__(self, db: Database):
         self._db = db
+        self._decoded: dict[str, Subscriber] | None = None     # key → subscriber, in table order
+        self.active()
 
     def get(self, chat_id: int | str) -> Subscriber | None:
+        if self._decoded is not None:
+            return self._decoded.get(str(chat_id))
         doc = self._db.doc(SUBSCRIBERS, str(chat_id))
         return None if doc is None else decode(Subscriber, doc)
 
     def put(self, subscriber: Subscriber) -> None:
         """Insert, or replace the subscriber with the same chat id."""
-        self._db.put(SUBSCRIBERS, {str(subscriber.chat_id): encode(subscriber)})
+        key, doc = str(subscriber.chat_id), encode(subscriber)
+        self._db.put(SUBSCRIBERS, {key: doc})
+        if self._decoded is not None:
+            self._decoded[key] = decode(Subscriber, doc)      # as it reads back
 
     def active(self) -> list[Subscriber]:
-        docs = self._db.search(SUBSCRIBERS, ~(Query().active == False))  # noqa: E712 (a TinyDB query)
-        return [decode(Subscriber, doc) for doc in docs]
+        """Every subscriber not marked inactive, in the order first stored."""
+        if self._decoded is None:
+            self._decoded = {key: decode(Subscriber, doc) for key, doc in self._db.docs(SUBSCRIBERS)}
+        # What the query `~(Query().active == False)` selects, asked of the decoded value.
+        return [s for s in self._decoded.values() if not s.active == False]  # noqa: E712
 
     def deactivate(self, chat_id: int | str, reason: str) -> None:
         """Mark a chat inactive with the reason (blocked, kicked …); unknown chats are ignored."""
@@ -105,6 +118,7 @@ class SubscriberStore:
         put = {} if self._db.doc(SUBSCRIBERS, new_key) else {
             new_key: encode(replace(subscriber, chat_id=new_chat_id))}
         self._db.write(SUBSCRIBERS, put=put, delete=[str(old_chat_id)])
+        self._decoded = None                                    # read again when next asked
 
     def count(self, active_only: bool = False) -> int:
         return len(self.active()) if active_only else self._db.count(SUBSCRIBERS)

@@ -166,6 +166,18 @@ def test_update_replaces_the_event_and_its_indexes(backend):
         assert store.events.find_by_key("doc:2025-0001") is None
 
 
+def test_unnotified_lists_alert_events_not_handed_off_in_the_order_of_all(backend):
+    store = backend.store
+    for n, more in enumerate([{}, {"notified": True}, {"alert": False}, {}, {}]):
+        store.events.add(make_event(n, **more))
+    store.events.update(replace(store.events.get("ev-3"), notified=True))
+    store.events.prune(T0 + timedelta(minutes=0.5))                  # ev-0 goes
+    expected = [e.id for e in store.events.all() if e.alert and not e.notified]
+    assert [e.id for e in store.events.unnotified()] == expected == ["ev-4"]
+    store = backend.reopen()
+    assert [e.id for e in store.events.unnotified()] == ["ev-4"]
+
+
 def test_events_prune_by_when(store):
     for n in range(5):
         store.events.add(make_event(n, minutes=n * 60))
@@ -403,6 +415,53 @@ def test_a_corrupt_snapshot_raises_and_is_left_byte_identical(db_path, content, 
         open_store(db_path)
 
 
+def test_a_snapshot_document_that_is_not_json_raises_at_open(db_path):
+    with open_store(db_path) as store:
+        fill(store)
+        store.compact()
+    snapshot = db_path.read_bytes()
+    broken = snapshot.replace(b'{"id":"ev-3",', b'{"id":"ev-3",,', 1)
+    assert broken != snapshot
+    db_path.write_bytes(broken)
+    with pytest.raises(CorruptDatabaseError, match="ev-3.*not valid JSON") as err:
+        open_store(db_path)
+    assert "untouched" in str(err.value) and db_path.read_bytes() == broken
+
+
+def test_snapshot_keys_with_escapes_and_seen_counts_survive_reopening(db_path):
+    with open_store(db_path) as store:
+        store.seen.add_many("s", ['k"1', "k\\2", "中文", "k\x1f4"], T0)
+        store.seen.add_many("t", ["x"], T0)
+        store.compact()
+    with open_store(db_path) as store:
+        assert store.seen.count("s") == 4 and store.seen.count("t") == 1 and store.seen.count() == 5
+        assert all(store.seen.has("s", k) for k in ('k"1', "k\\2", "中文", "k\x1f4"))
+
+
+def test_long_documents_stay_on_disk_and_read_back_through_compactions(db_path):
+    from storage.tables import Stored
+
+    def on_disk(store) -> int:
+        return sum(isinstance(p, Stored) for p in store._db.table("events").raw().values())
+
+    with open_store(db_path, min_compact_bytes=6000) as store:             # compacts as it goes
+        for i in range(40):
+            store.events.add(make_event(i, summary=f"Notice {i}: " + "a change in duty rates. " * 20))
+        store.events.update(replace(store.events.get("ev-3"), title="Duty on widgets changed"))
+        assert on_disk(store) == 40                    # in the snapshot or in the journal
+        assert store.events.get("ev-3").title == "Duty on widgets changed" and store.events.count() == 40
+        store.subscribers.put(Subscriber("@c"))        # short documents stay in memory
+        assert not isinstance(store._db.table("subscribers").raw()["@c"], Stored)
+    with open_store(db_path) as store:
+        assert on_disk(store) == 40 and store.events.get("ev-3").title == "Duty on widgets changed"
+        store.compact()
+        store.events.add(make_event(40, summary="x" * 500))
+        assert [e.id for e in store.events.latest(3)] == ["ev-40", "ev-39", "ev-38"]
+        assert store.events.get("ev-39").summary.startswith("Notice 39: a change")
+    with open_store(db_path, read_only=True) as view:
+        assert on_disk(view) == 0 and view.events.count() == 41
+
+
 def test_a_bad_journal_line_before_the_last_raises(db_path):
     with open_store(db_path) as store:
         fill(store)
@@ -617,7 +676,7 @@ def test_compaction_that_fails_later_is_reported_once_and_resumes_when_writable(
     store = open_store(path, min_compact_bytes=4096)
     attempts = []
     real_snapshot = files_module.write_snapshot
-    monkeypatch.setattr(files_module, "write_snapshot", lambda *a: attempts.append(1) or real_snapshot(*a))
+    monkeypatch.setattr(files_module, "write_snapshot", lambda *a, **k: attempts.append(1) or real_snapshot(*a, **k))
     real_open = files_module.os.open
     refuse_new_files(monkeypatch, path.parent)
     for n in range(PROBE_EVERY - 10):

@@ -29,7 +29,8 @@ from tradewatch.services import Services
 from tradewatch.understand.absorb import absorb
 
 log = logging.getLogger(__name__)
-SLICE = 0.005             # seconds of item processing between yields to the event loop
+SLICE = 0.003             # seconds of item processing between yields to the event loop (a waiting
+                          # task runs after at most two slices: the yielding task is queued first)
 DUE_GRACE = timedelta(seconds=5)   # a pass due this soon is due now (see Pipeline.is_due)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)   # item dates before this are taken as unknown …
 LATEST_AHEAD = timedelta(days=2)              # … and so are dates further ahead than this
@@ -189,13 +190,14 @@ class Pipeline:
                 # while a burst is processed.
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + SLICE
+        await asyncio.sleep(0)
         store.seen.add_many(source.id, fresh_keys, now)
         if failed:
             self._record_item_errors(source, failed, now)
         new_ids = {e.id for e in new}
         # A later item of the same pass may have joined a new event: alert its latest version.
-        new = [store.events.get(e.id) or e for e in new]
-        return Absorbed(new, [store.events.get(e.id) or e for e in updated.values() if e.id not in new_ids],
+        new = await _latest(store, new)
+        return Absorbed(new, await _latest(store, [e for e in updated.values() if e.id not in new_ids]),
                         len(fresh_keys), len(failed))
 
     def _record_item_errors(self, source: Source, failed: list[tuple[Item, BaseException]], now: datetime) -> None:
@@ -268,6 +270,17 @@ class Absorbed(tuple):
         self = super().__new__(cls, (new, updated, fresh))
         self.errors = errors
         return self
+
+
+async def _latest(store, events: list[Event]) -> list[Event]:
+    """Each event as stored now (or as given, if gone), read in slices that let the loop run."""
+    latest, slice_end = [], time.perf_counter() + SLICE
+    for event in events:
+        latest.append(store.events.get(event.id) or event)
+        if time.perf_counter() > slice_end:
+            await asyncio.sleep(0)
+            slice_end = time.perf_counter() + SLICE
+    return latest
 
 
 def _with_item_key(event: Event, source_id: str, item_key: str) -> Event:

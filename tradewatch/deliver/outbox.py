@@ -50,6 +50,20 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 64                   # requests in flight at once
 PRIVATE_PER_SECOND = 1.0           # to any one chat (groups and channels also keep their per-minute cap)
 FREE_OVERALL = 30.0                # Telegram's free limit; a higher TW_RATE_OVERALL means paid broadcast
+SLICE = 0.003                      # s of preparing a fan-out between two turns of the event loop
+ENQUEUE_CHUNK = 250                # deliveries recorded in one change
+
+
+class _Slices:
+    """Lets the loop run every SLICE seconds of a long synchronous stretch: `await maybe()`."""
+
+    def __init__(self) -> None:
+        self._until = time.perf_counter() + SLICE
+
+    async def maybe(self) -> None:
+        if time.perf_counter() > self._until:
+            await asyncio.sleep(0)
+            self._until = time.perf_counter() + SLICE
 
 
 @dataclass
@@ -113,6 +127,7 @@ class Deliverer:
         return self._with_channel(chats)
 
     def _with_channel(self, chats: list[int | str]) -> list[int | str]:
+        """The chats and the channel, each once."""
         if self.channel is not None:
             chats = chats + [self.channel]
         unique: dict[str, int | str] = {}
@@ -121,16 +136,21 @@ class Deliverer:
         return list(unique.values())
 
     async def notify(self, new: list[Event], updated: list[Event]) -> None:
-        """Record then send the alerts for new events; edit sent alerts of updated ones."""
+        """Record then send the alerts for new events; edit sent alerts of updated ones.
+
+        Recipients are chosen and their deliveries recorded in slices that let the loop run (5,000
+        chats took 106 ms in one go); what was pending before comes first, oldest first, then the
+        new deliveries in the order recorded, as `pending()` would list them."""
         now = self._now()
         events = {}
+        pending = self._store.deliveries.pending()
         for event in new:
             if event.alert:
                 events[event.id] = event
                 plan = await self.router.plan(event, now)
-                added = self._store.deliveries.enqueue(event.id, self._with_channel(plan.send), now)
+                added = await self._enqueue(event.id, self._with_channel(plan.send), now, pending)
                 log.info("event %s: %d deliveries queued, %d held for digests", event.id, added, len(plan.held))
-        await self._drain(self._store.deliveries.pending(), events)
+        await self._drain(pending, events)
         await self._edit_all(updated, now)
 
     async def digest_tick(self) -> int:
@@ -148,6 +168,23 @@ class Deliverer:
             return False
         await self.digest_tick()
         return True
+
+    async def _enqueue(self, event_id: str, chats: list[int | str], now: datetime, pending: list[Delivery]) -> int:
+        """Record the event's deliveries ENQUEUE_CHUNK chats at a time (each chunk one change:
+        a crash between two leaves the rest to `resume_unnotified`, which enqueues what is
+        missing), adding each new delivery, as stored, to `pending`."""
+        deliveries, added = self._store.deliveries, 0
+        for start in range(0, len(chats), ENQUEUE_CHUNK):
+            fresh = [c for c in chats[start:start + ENQUEUE_CHUNK] if deliveries.get(event_id, c) is None]
+            added += deliveries.enqueue(event_id, fresh, now)
+            await asyncio.sleep(0)
+            pause = _Slices()
+            for chat in fresh:
+                stored = deliveries.get(event_id, chat)
+                if stored is not None and stored.status == "pending":
+                    pending.append(stored)
+                await pause.maybe()
+        return added
 
     async def resume(self) -> None:
         """Send every delivery still pending in the outbox (start-up, after a crash)."""
@@ -232,11 +269,13 @@ class Deliverer:
         while it has more, so every chat's first alert goes out before anyone's second (whose
         per-chat limit has then mostly passed), and a fan-out to many chats costs no task per chat."""
         line: dict[str, _Turn] = {}
+        pause = _Slices()
         for delivery in deliveries:
             key = (delivery.event_id, chat_key(delivery.chat_id))
             if key not in self._inflight:
                 self._inflight.add(key)
                 line.setdefault(key[1], _Turn(key[1])).deliveries.append(delivery)
+            await pause.maybe()
         if not line:
             return
         turns, rendered = deque(line.values()), {}

@@ -24,8 +24,11 @@ words and facts, so a match scores a few candidates, not the whole window; `pair
 from __future__ import annotations
 
 import heapq
+import sys
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
 
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
@@ -42,14 +45,17 @@ RAREST = 5                   # how many of the candidate's rarest features are l
 
 
 class EventIndex:
-    """The events of the recent window, indexed for `match`."""
+    """The events of the recent window, indexed for `match`.
+
+    Each entry has a number in the order it was added (ties go to the newer); postings hold those
+    numbers, in insertion order, under features interned once (`features_of`)."""
 
     def __init__(self, window: timedelta = DEFAULT_WINDOW):
         self.window = window
         self._entries: dict[str, Entry] = {}
+        self._numbered: dict[int, Entry] = {}
         self._keys: dict[str, str] = {}
-        self._postings: dict[str, dict[str, None]] = {}    # feature → event ids, in insertion order
-        self._order: dict[str, int] = {}          # event id → insertion number, for stable ties
+        self._postings: dict[str, dict[int, None]] = {}    # feature → entry numbers, in insertion order
         self._added = 0
 
     def __len__(self) -> int:
@@ -59,13 +65,12 @@ class EventIndex:
         if event.id in self._entries:
             self.update(event)
             return
-        entry = Entry(event)
         self._added += 1
-        self._order[event.id] = self._added
+        entry = Entry(event, self._added)
         entry.add_profile(Profile.of(event.title or ""))      # every entry has a first profile
         for title in dict.fromkeys(r.title for r in event.reports if r.title and r.title != event.title):
             entry.add_profile(Profile.of(title))
-        self._entries[event.id] = entry
+        self._entries[event.id] = self._numbered[entry.number] = entry
         self._index(entry)
 
     def update(self, event: Event) -> None:
@@ -102,16 +107,16 @@ class EventIndex:
         old = [eid for eid, entry in self._entries.items() if entry.event.when < before]
         for eid in old:
             entry = self._entries.pop(eid)
+            del self._numbered[entry.number]
             for feature in entry.features:
                 posting = self._postings.get(feature)
                 if posting is not None:
-                    posting.pop(eid, None)
+                    posting.pop(entry.number, None)
                     if not posting:
                         del self._postings[feature]
             for key in entry.event.keys:
                 if self._keys.get(key) == eid:
                     del self._keys[key]
-            del self._order[eid]
         return len(old)
 
     # --- internals ---------------------------------------------------------------------------
@@ -120,10 +125,20 @@ class EventIndex:
         event = entry.event
         for key in event.keys:
             self._keys.setdefault(key, event.id)
-        features = set().union(*(features_of(event, p) for p in entry.profiles))
-        for feature in features - entry.features:
-            self._postings.setdefault(feature, {})[event.id] = None
-        entry.features |= features
+        profiles = entry.profiles
+        features = features_of(event, profiles[0]) if len(profiles) == 1 else \
+            set().union(*(features_of(event, p) for p in profiles))
+        fresh = features.difference(entry.features) if entry.features else features
+        if not fresh:
+            return
+        postings, number = self._postings, entry.number
+        for feature in fresh:
+            posting = postings.get(feature)
+            if posting is None:
+                postings[feature] = {number: None}
+            else:
+                posting[number] = None
+        entry.features += tuple(fresh)
 
     def _match_key(self, candidate: Event, profile: Profile) -> Event | None:
         for key in candidate.keys:
@@ -138,34 +153,53 @@ class EventIndex:
     def _candidates(self, candidate: Event, profile: Profile) -> list[Entry]:
         """Events sharing the most of the candidate's features (greedy set intersection, rarest
         first), then those sharing most of its rarest few, newest first on ties."""
-        postings = sorted((p for f in sorted(features_of(candidate, profile)) if (p := self._postings.get(f))),
-                          key=len)
+        found = self._postings
+        postings = sorted((p for f in sorted(features_of(candidate, profile)) if (p := found.get(f))), key=len)
         if not postings:
             return []
         common = postings[0].keys()
         for posting in postings[1:]:
+            if len(common) == 1:
+                break                        # one event either stays or the narrowing is empty
             narrowed = common & posting.keys()
             if narrowed:
                 common = narrowed
-        counts: Counter[str] = Counter()
+        counts: Counter[int] = Counter()
         for posting in [p for p in postings if len(p) <= POSTING_CAP][:RAREST]:
             counts.update(posting.keys())
-        best = heapq.nlargest(SHARED, common, key=self._order.__getitem__) if len(common) <= SHARED_CAP else []
-        best += [eid for eid, _ in counts.most_common(CANDIDATES)]
-        return [self._entries[eid] for eid in dict.fromkeys(best)]
+        best = heapq.nlargest(SHARED, common) if len(common) <= SHARED_CAP else []
+        # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives).
+        best += [number for number, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]]
+        numbered = self._numbered
+        return [numbered[number] for number in dict.fromkeys(best)]
 
 
 def features_of(event: Event, profile: Profile) -> set[str]:
     """Blocking features: title words (Chinese: character pairs) per language; facts (countries,
-    products, rates, specific kinds of measure, names) in every language."""
-    lang = event.lang
-    if CJK.search(profile.norm):
-        words = {profile.norm[i:i + 2] for i in range(len(profile.norm) - 1)}
-    else:
-        words = set(profile.norm.split())
+    products, rates, specific kinds of measure, names) in every language. Interned: the index
+    holds each feature's text once however many events share it."""
     # Facts have no language (a Chinese and an English report of one measure meet on them); nor
     # have the specific kinds of measure, the core of a signature.
-    facts = ({f"a:{c}" for c in event.actors} | {f"t:{c}" for c in event.targets}
-             | {f"p:{p}" for p in event.products} | {f"r:{r}" for r in event.rates}
-             | {f"k:{k}" for k in profile.kinds - GENERIC} | {f"n:{n}" for n in profile.names})
-    return {f"{lang}|w:{w}" for w in words} | facts
+    features = set(_words(event.lang, profile.norm))
+    features.update(_fact(f"a:{c}") for c in event.actors)
+    features.update(_fact(f"t:{c}") for c in event.targets)
+    features.update(_fact(f"p:{p}") for p in event.products)
+    features.update(_fact(f"r:{r}") for r in event.rates)
+    if profile.kinds:
+        features.update(_fact(f"k:{k}") for k in profile.kinds - GENERIC)
+    if profile.names:
+        features.update(_fact(f"n:{n}") for n in profile.names)
+    return features
+
+
+_fact = sys.intern
+
+
+@lru_cache(maxsize=512)             # a candidate's words are looked up again when it is added
+def _words(lang: str, norm: str) -> frozenset[str]:
+    """A title's word features in its language (Chinese: character pairs), interned."""
+    if CJK.search(norm):
+        words = {norm[i:i + 2] for i in range(len(norm) - 1)}
+    else:
+        words = set(norm.split())
+    return frozenset(sys.intern(f"{lang}|w:{w}") for w in words)

@@ -11,7 +11,8 @@ weighed with it (≥ FACT_CUTOFF, rising by FACT_DECAY a day apart). Pure and in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -94,7 +95,8 @@ class Profile:
     @classmethod
     @lru_cache(maxsize=8192)
     def of(cls, title: str) -> "Profile":
-        main = lexicon.CONTEXT_CLAUSE.sub("", normalize(title))
+        whole = normalize(title)
+        main = lexicon.CONTEXT_CLAUSE.sub("", whole)
         lowered = main.lower()
         up = bool(stages.DIRECTION_UP.search(main))
         down = _has(lowered, stages.DIRECTION_DOWN_NEEDS) and bool(stages.DIRECTION_DOWN.search(main))
@@ -103,12 +105,21 @@ class Profile:
             direction = "down"
         effect = (_has(lowered, stages.STAGE_EFFECT_NEEDS) and bool(stages.STAGE_EFFECT.search(main))
                   and not (_has(lowered, stages.STAGE_IMMEDIATE_NEEDS) and stages.STAGE_IMMEDIATE.search(main)))
-        amounts = frozenset(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main))
+        amounts = _set(f"${float(n):g}{u[0].lower()}" for n, u in _AMOUNT.findall(main)) if "$" in main else EMPTY
         kinds, statutes = signature.terms_of(main)
-        return cls(normalize_title(title), frozenset(find_rates(main)), direction, effect,
-                   frozenset(find_products(main)), amounts, frozenset(_COUNT.findall(main)), kinds, statutes,
+        return cls(normalize_title(title), _set(find_rates(main)), direction, effect,
+                   _set(find_products(main)), amounts, _set(_COUNT.findall(main)), _set(kinds), _set(statutes),
                    _has(lowered, stages.STAGE_PLAN_NEEDS) and bool(stages.STAGE_PLAN.search(main)),
-                   signature.names_of(normalize(title)))
+                   _set(signature.names_of(whole)))
+
+
+EMPTY: frozenset[str] = frozenset()      # one empty set for every profile and entry that has none
+
+
+def _set(values) -> frozenset[str]:
+    """The values as a frozenset of interned strings; the one EMPTY set when there are none."""
+    found = frozenset(map(sys.intern, values))
+    return found if found else EMPTY
 
 
 def _has(lowered: str, needles: tuple[str, ...]) -> bool:
@@ -120,9 +131,10 @@ class Entry:
     """One indexed event with the profiles of its report titles and their facts pooled."""
 
     event: Event
-    profiles: list[Profile] = field(default_factory=list)
-    features: set[str] = field(default_factory=set)
-    pooled: dict[str, frozenset[str]] = field(default_factory=dict)
+    number: int = 0                  # its place in the index's order (ties go to the newer)
+    profiles: tuple[Profile, ...] = ()
+    features: tuple[str, ...] = ()   # its blocking features (interned, see dedupe.EventIndex)
+    pooled: dict[str, frozenset[str]] | None = None   # POOLED name → the profiles' union, when not empty
     when: int = 0                    # `event.when` in microseconds since the epoch (exact differences)
     open_targets: bool = False       # its first report named no target: a measure on imports from anywhere
     _measures: frozenset[str] | None = None
@@ -144,13 +156,20 @@ class Entry:
         self._measures = None
 
     def add_profile(self, profile: Profile) -> None:
-        self.profiles.append(profile)
+        self.profiles += (profile,)
         self._compared = None
+        pooled = self.pooled
         for name in POOLED:
-            self.pooled[name] = self.pooled.get(name, frozenset()) | getattr(profile, name)
+            values = getattr(profile, name)
+            if values:
+                if pooled is None:
+                    pooled = self.pooled = {}
+                known = pooled.get(name)
+                pooled[name] = values if known is None else known if values <= known else known | values
 
     def union(self, name: str) -> frozenset[str]:
-        return self.pooled.get(name, frozenset())
+        pooled = self.pooled
+        return EMPTY if pooled is None else pooled.get(name, EMPTY)
 
     def similarity(self, norm: str) -> float:
         """The best similarity of a normalised title to any of the event's titles."""
