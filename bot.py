@@ -7,6 +7,7 @@ JobQueue) → run. Nothing else wires things together. Commands:
     python bot.py once [--json]       one pass over every enabled source now, print new events
     python bot.py sources [--check]   list the catalog; --check fetches each source once
     python bot.py replay FILE.jsonl   classify and dedupe recorded items, one JSON line per item
+    python bot.py db upgrade          create or migrate the PostgreSQL schema (DATABASE_URL)
 """
 from __future__ import annotations
 
@@ -64,17 +65,40 @@ def setup_logging(level: str, token: str = "") -> None:
 
 def open_services(settings: Settings, *, with_fetcher: bool = True, read_only: bool = False):
     """Build the shared services: catalog, store (read-only: no lock) and fetcher. Raises ConfigError / StorageError."""
-    from storage import open_store
     from tradewatch.ingest.catalog import load_catalog
     from tradewatch.services import Services
 
     sources = load_catalog(settings.sources_file)
-    store = open_store(Path(settings.data_dir) / DB_FILE, read_only=read_only)
+    store = open_configured_store(settings, read_only=read_only)
     fetcher = None
     if with_fetcher:
         from tradewatch.ingest.fetch import Fetcher
         fetcher = Fetcher.from_settings(settings, sources=sources)
     return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
+
+
+def open_configured_store(settings: Settings, *, read_only: bool = False):
+    """PostgreSQL when DATABASE_URL is set (schema migrated first), else the embedded database in DATA_DIR."""
+    if settings.database_url:
+        from datetime import timedelta
+
+        from storage.postgres import open_postgres
+        return open_postgres(settings.database_url, lease=timedelta(seconds=settings.tw_claim_lease_seconds))
+    from storage import open_store
+    return open_store(Path(settings.data_dir) / DB_FILE, read_only=read_only)
+
+
+def cmd_db(settings: Settings, action: str) -> int:
+    """`db upgrade`: apply the PostgreSQL migrations not applied yet (start-up does it too)."""
+    if not settings.database_url:
+        print("TradeWatch: db upgrade needs DATABASE_URL=postgresql://…; the embedded database needs no "
+              "migration", file=sys.stderr)
+        return 2
+    from storage.postgres import redact, upgrade
+    applied, version = upgrade(settings.database_url)
+    done = f"applied migration{'s' * (len(applied) != 1)} {', '.join(map(str, applied))}" if applied else "already up to date"
+    print(f"TradeWatch: {redact(settings.database_url)}: {done}; schema version {version}")
+    return 0
 
 
 def build_application(services):
@@ -217,6 +241,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sources.add_argument("--check", action="store_true", help="fetch each source once and report")
     replay = sub.add_parser("replay", help="classify and dedupe recorded items (JSONL)")
     replay.add_argument("file")
+    db = sub.add_parser("db", help="the PostgreSQL database (DATABASE_URL)")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: create or migrate the schema")
     return parser.parse_args(argv)
 
 
@@ -231,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(settings)
         if args.command == "once":
             return cmd_once(settings, args.json)
+        if args.command == "db":
+            return cmd_db(settings, args.action)
         return cmd_sources(settings, args.check)
     except (ConfigError, StorageError) as exc:
         print(f"TradeWatch: {exc}", file=sys.stderr)

@@ -1,5 +1,6 @@
-"""Storage: every store on both backends (memory and the durable snapshot + journal), the codec's
-round trips, and the durable files' crash safety, corruption handling and lock."""
+"""Storage: every store on every backend (memory, the durable snapshot + journal, and PostgreSQL
+when tests/pg.py finds a server), the codec's round trips, and the durable files' crash safety,
+corruption handling and lock."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ import pytest
 
 from storage import open_store
 from storage.codec import decode, encode
+from tests import pg
 from tradewatch.errors import CorruptDatabaseError, StorageError
 from tradewatch.models import BEIJING, UTC, Delivery, Event, Report, SourceState, Subscriber
 
@@ -37,21 +39,30 @@ class Backend:
 
     def __init__(self, kind: str, tmp_path: Path):
         self.kind = kind
+        self.closed: list = []
         self.path = None if kind == "memory" else tmp_path / "data" / "tradewatch.json"
-        self.store = open_store(self.path)
+        if kind == "postgres":
+            self.store = pg.fresh_store()
+        else:
+            self.store = open_store(self.path)
 
     def reopen(self):
-        if self.path is not None:
+        if self.kind == "postgres":
+            from storage.postgres import open_postgres
+            self.closed.append(self.store)      # a closed TinyDB store still reads; keep this one open too
+            self.store = open_postgres(pg.require_postgres(), owner=self.store.owner)   # the same process again
+        elif self.path is not None:
             self.store.close()
             self.store = open_store(self.path)
         return self.store
 
 
-@pytest.fixture(params=["memory", "file"])
+@pytest.fixture(params=["memory", "file", "postgres"])
 def backend(request, tmp_path):
     b = Backend(request.param, tmp_path)
     yield b
-    b.store.close()
+    for store in (*b.closed, b.store):
+        store.close()
 
 
 @pytest.fixture

@@ -43,6 +43,10 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to use /stats and /broadcast; they are also told when a source fails or recovers."),
     Spec("SOURCES_FILE", "sources.toml", "The sources catalog to use."),
     Spec("DATA_DIR", "./data", "Where the database lives (created if missing)."),
+    Spec("DATABASE_URL", "", "postgresql://user:password@host:port/dbname to keep everything in PostgreSQL "
+         "(several processes may share it); empty = the embedded database in DATA_DIR."),
+    Spec("TW_CLAIM_LEASE_SECONDS", "60", "PostgreSQL only: how long a process holds the deliveries it claimed; "
+         "a process that dies leaves them to the others after this."),
     Spec("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
     Spec("DEDUPE_WINDOW_DAYS", "10", "How many days back a new item is compared with known events."),
     Spec("RETENTION_DAYS", "180", "Events, seen items and deliveries older than this are pruned."),
@@ -70,6 +74,8 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     sources_file: Path = Path("sources.toml")
     data_dir: Path = Path("./data")
+    database_url: str = ""
+    tw_claim_lease_seconds: float = 60.0
     log_level: str = "INFO"
     dedupe_window_days: float = 10.0
     retention_days: float = 180.0
@@ -142,6 +148,12 @@ def _channel(raw: str) -> str:
     return raw
 
 
+def _database_url(raw: str) -> str:
+    if raw and not re.match(r"postgres(ql)?://", raw):
+        raise ValueError("must be a postgresql:// URL (postgresql://user:password@host:5432/dbname), or empty")
+    return raw
+
+
 def _token(raw: str) -> str:
     if raw and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", raw):
         raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
@@ -156,6 +168,8 @@ CONVERTERS: Mapping[str, Callable[[str], object]] = {
     "ADMIN_IDS": _admin_ids,
     "SOURCES_FILE": Path,
     "DATA_DIR": Path,
+    "DATABASE_URL": _database_url,
+    "TW_CLAIM_LEASE_SECONDS": _number(24 * 3600),
     "LOG_LEVEL": _log_level,
     "DEDUPE_WINDOW_DAYS": _number(365),
     "RETENTION_DAYS": _number(3650),

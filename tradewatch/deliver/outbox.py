@@ -280,7 +280,7 @@ class Deliverer:
 
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
                        rendered: dict[str, tuple[Event, str] | None]) -> None:
-        """mark_sending → send → mark_sent (or mark_failed), for one still-pending delivery."""
+        """claim (mark_sending) → send → mark_sent (or mark_failed), for one still-pending delivery."""
         event_id, chat_id = delivery.event_id, self._sender.moved.get(chat_key(delivery.chat_id), delivery.chat_id)
         current = self._store.deliveries.get(event_id, chat_id)
         if current is None or current.status != "pending":
@@ -290,7 +290,8 @@ class Deliverer:
             self._store.deliveries.mark_failed(event_id, chat_id, f"{why}; last error: {current.error}",
                                                self._now(), final=True)
             return
-        self._store.deliveries.mark_sending(event_id, chat_id, self._now())
+        if not self._store.deliveries.claim(event_id, chat_id, self._now()):
+            return                           # sent meanwhile, or another process holds it (PostgreSQL)
         if event_id not in rendered:         # once per event and drain, not once per chat
             event = self._store.events.get(event_id) or events.get(event_id)
             rendered[event_id] = (event, render_alert(event)) if event else None
