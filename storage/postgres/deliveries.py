@@ -49,7 +49,8 @@ class PgDeliveryStore:
         self.lease = lease
 
     def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime) -> int:
-        """Queue the event for each chat not queued yet; returns how many were added."""
+        """Queue the event for each chat not queued yet, held by this process (which sends them
+        next: another one's retry tick must not take them meanwhile); returns how many were added."""
         fresh: dict[str, dict] = {}
         for chat_id in chat_ids:
             if str(chat_id) not in fresh:
@@ -58,9 +59,10 @@ class PgDeliveryStore:
             return 0
         keys = list(fresh)
         return self._db.run(
-            "INSERT INTO tw_deliveries (event_id, chat_key, status, queued_at, doc) "
-            "SELECT %s, k, 'pending', %s, d FROM unnest(%s::text[], %s::jsonb[]) WITH ORDINALITY AS t(k, d, n) "
-            "ORDER BY n ON CONFLICT DO NOTHING", (event_id, now, keys, [Jsonb(fresh[k]) for k in keys]))
+            "INSERT INTO tw_deliveries (event_id, chat_key, status, queued_at, claimed_by, claimed_until, doc) "
+            "SELECT %s, k, 'pending', %s, %s, clock_timestamp() + %s, d "
+            "FROM unnest(%s::text[], %s::jsonb[]) WITH ORDINALITY AS t(k, d, n) ORDER BY n ON CONFLICT DO NOTHING",
+            (event_id, now, self.owner, self.lease, keys, [Jsonb(fresh[k]) for k in keys]))
 
     def pending(self) -> list[Delivery]:
         """Pending deliveries no other live process holds, oldest queued first, claimed for this one."""
