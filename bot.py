@@ -148,6 +148,12 @@ async def _post_init(app) -> None:
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
+    if services.settings.tw_http_addr:
+        from tradewatch.deliver.web import HealthServer
+        health = HealthServer(services, services.settings.tw_http_addr,
+                              alive=lambda: app.running and app.job_queue.scheduler.running)
+        await health.start()
+        app.bot_data["health"] = health
 
 
 async def set_command_menu(bot, commands) -> bool:
@@ -164,6 +170,8 @@ async def set_command_menu(bot, commands) -> bool:
 
 
 async def _post_shutdown(app) -> None:
+    if "health" in app.bot_data:
+        await app.bot_data["health"].stop()
     await app.bot_data["services"].aclose()
 
 
@@ -194,8 +202,11 @@ def _run_telegram(services) -> int:
     try:
         # bootstrap_retries=-1: while Telegram cannot be reached at start-up, keep trying (with
         # backoff) instead of exiting; a rejected token still stops at once.
-        app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
-                        drop_pending_updates=False, close_loop=False, stop_signals=None)
+        if services.settings.telegram_webhook_url:
+            _run_webhook(app, services.settings)
+        else:           # PTB's polling start-up deletes a webhook left from webhook mode first
+            app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
+                            drop_pending_updates=False, close_loop=False, stop_signals=None)
     except InvalidToken:
         print("TradeWatch: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check the token "
               "from @BotFather and TELEGRAM_API_URL.", file=sys.stderr)
@@ -210,6 +221,26 @@ def _run_telegram(services) -> int:
         loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in app.bot_data["requests"])))
         loop.close()
     return 130 if signal.SIGINT in stopped_by else 0
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or one derived from the bot token (the same in every process)."""
+    import hashlib
+    derived = hashlib.sha256(f"tradewatch-webhook:{settings.telegram_bot_token}".encode()).hexdigest()
+    return settings.telegram_webhook_secret or derived
+
+
+def _run_webhook(app, settings: Settings) -> None:
+    """Webhook mode: setWebhook(TELEGRAM_WEBHOOK_URL, secret) at start-up, then serve TW_LISTEN.
+    Requests without the secret token are refused with 403 (PTB's webhook handler)."""
+    from urllib.parse import urlsplit
+
+    host, _, port = settings.tw_listen.rpartition(":")
+    print(f"TradeWatch: webhook mode: listening on {settings.tw_listen} for {settings.telegram_webhook_url}",
+          file=sys.stderr, flush=True)
+    app.run_webhook(listen=host, port=int(port), url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                    webhook_url=settings.telegram_webhook_url, secret_token=webhook_secret(settings),
+                    bootstrap_retries=-1, drop_pending_updates=False, close_loop=False, stop_signals=None)
 
 
 def cmd_once(settings: Settings, as_json: bool) -> int:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from tradewatch.deliver import metrics
 from tradewatch.models import Event, Source
 from tradewatch.pipeline import PassResult, Pipeline
 from tradewatch.services import Services
@@ -66,6 +67,7 @@ class Watch:
         result = await self.pipeline.run_source(source, force=force)
         if result.skipped:
             return result
+        metrics.of(self.services).count_pass(result)
         self._report_health(result, failures_before)
         alerts = [e for e in result.new if e.alert]
         if alerts or result.updated:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from tradewatch.deliver import metrics
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.deliver.render import render_alert
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
@@ -303,7 +304,9 @@ class Deliverer:
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
                                              reports=max(1, len(event.reports)))
+            metrics.of(self._services).alerts.inc()
         else:
+            metrics.of(self._services).count_failure(outcome.error or "unknown", outcome.final)
             self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
                                                self._now(), final=outcome.final)
 
@@ -330,6 +333,7 @@ class Deliverer:
         for delivery, finished in zip(todo, done):
             if finished is True:
                 self._store.deliveries.mark_edited(event.id, delivery.chat_id, reports)
+                metrics.of(self._services).edits.inc()
             elif isinstance(finished, Exception):
                 log.error("edit of %s in %s failed: %s; left for later", event.id, delivery.chat_id,
                           describe(finished))
