@@ -119,3 +119,14 @@ def test_an_unreachable_server_is_one_clear_error():
     from storage.postgres import open_postgres
     with pytest.raises(StorageError, match="cannot use the PostgreSQL database at postgresql://nobody@127.0.0.1:1/x"):
         open_postgres("postgresql://nobody:secret@127.0.0.1:1/x")
+
+
+def test_a_lost_leader_connection_loses_the_lead_and_takes_it_again(two, url):
+    a, _ = two
+    assert a.try_lead()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s "
+                     "AND pid <> pg_backend_pid()", (a.owner,))
+    assert a.try_lead() is False                           # noticed: the lock went with the session
+    assert until(a.try_lead)                                # a new session takes it again
+    assert a.events.count() == 0                            # the pool replaced its connection too

@@ -41,6 +41,7 @@ class PgStore:
         self._pool = pool
         self._db = Db(pool)
         self._leader: psycopg.Connection | None = None
+        self._leading = False
         self.seen = PgSeenStore(self._db)
         self.events = PgEventStore(self._db)
         self.sources = PgSourceStateStore(self._db)
@@ -64,11 +65,14 @@ class PgStore:
         """Whether this process is the leader now (taking the lock when it is free). A lost
         connection loses the lead; the next call tries to take it again."""
         try:
+            if self._leader is not None and self._leading:
+                self._leader.execute("SELECT 1")            # still connected: the lock is still ours
+                return True
             if self._leader is None or self._leader.closed:
                 self._leader = psycopg.connect(self.url, autocommit=True, connect_timeout=10,
                                                application_name=self.owner)
-            # The lock stacks in its session: taking it again while held just says True again.
-            return bool(self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0])
+            self._leading = bool(self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()[0])
+            return self._leading
         except psycopg.Error as exc:
             log.warning("leader lock: %s", _first_line(exc))
             self._drop_leader()
@@ -90,6 +94,7 @@ class PgStore:
             except psycopg.Error:
                 pass
             self._leader = None
+        self._leading = False
 
     def __enter__(self) -> "PgStore":
         return self
