@@ -130,3 +130,23 @@ def test_a_lost_leader_connection_loses_the_lead_and_takes_it_again(two, url):
     assert a.try_lead() is False                           # noticed: the lock went with the session
     assert until(a.try_lead)                                # a new session takes it again
     assert a.events.count() == 0                            # the pool replaced its connection too
+
+
+def test_a_process_that_keeps_sending_keeps_its_claims_past_the_lease(url):
+    from storage.postgres import open_postgres
+    a = pg.fresh_store(url, lease=timedelta(seconds=3))
+    b = open_postgres(url, lease=timedelta(seconds=3))
+    try:
+        a.deliveries.enqueue("ev-1", [1, 2, 3], T0)
+        with psycopg.connect(url, autocommit=True) as conn:       # as if the lease were nearly over
+            conn.execute("UPDATE tw_deliveries SET claimed_until = clock_timestamp() + interval '1 second'")
+        a.deliveries._renewed_at -= 10                           # a third of a lease has passed
+        assert a.deliveries.claim("ev-1", 1, T0)                 # sending: every claim is renewed
+        with psycopg.connect(url, autocommit=True) as conn:
+            renewed = conn.execute("SELECT count(*) FROM tw_deliveries WHERE claimed_by = %s AND "
+                                   "claimed_until > clock_timestamp() + interval '2 seconds'", (a.owner,)).fetchone()[0]
+        assert renewed == 3
+        assert b.deliveries.pending() == []
+    finally:
+        a.close()
+        b.close()

@@ -8,10 +8,12 @@ deliveries that no other live process holds (each process names its connections 
 a claim whose owner has no session left is free at once). `claim()`, called just before each send, renews the
 lease and counts the attempt, and says False when the delivery is sent, failed, or held by
 another process, whose lease has not run out. A process killed mid-broadcast leaves its claims
-to the others once their lease is over; a send that finished releases the claim.
+to the others once their lease is over; a process that is still sending renews its leases, so a
+broadcast longer than one lease stays with it. A send that finished releases the claim.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -47,6 +49,7 @@ class PgDeliveryStore:
         self._db = db
         self.owner = owner
         self.lease = lease
+        self._renewed_at = time.monotonic()
 
     def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime) -> int:
         """Queue the event for each chat not queued yet, held by this process (which sends them
@@ -79,6 +82,7 @@ class PgDeliveryStore:
         """Take the delivery for one send (attempts + 1, lease renewed); False when it is not
         pending or another process holds it."""
         key = {"e": event_id, "c": str(chat_id), "me": self.owner}
+        self._renew_leases()
         with self._db.transaction() as cur:
             row = cur.execute(f"SELECT doc, status = 'pending' AND {_FREE} FROM tw_deliveries "
                               "WHERE event_id = %(e)s AND chat_key = %(c)s FOR UPDATE SKIP LOCKED", key).fetchone()
@@ -92,6 +96,16 @@ class PgDeliveryStore:
                 delivery = decode(Delivery, row[0])
             self._upsert(cur, replace(delivery, attempts=delivery.attempts + 1), held=True)
             return True
+
+    def _renew_leases(self) -> None:
+        """While this process keeps sending, keep every claim it holds (a broadcast longer than the
+        lease stays with it); renewed at most every third of a lease. A process that stops sending
+        without dying stops renewing, and its claims go to the others when the lease ends."""
+        now = time.monotonic()
+        if now - self._renewed_at >= self.lease.total_seconds() / 3:
+            self._renewed_at = now
+            self._db.run("UPDATE tw_deliveries SET claimed_until = clock_timestamp() + %s "
+                         "WHERE claimed_by = %s AND status = 'pending'", (self.lease, self.owner))
 
     def mark_sending(self, event_id: str, chat_id: int | str, now: datetime) -> None:
         self._change(event_id, chat_id, now, lambda d: replace(d, attempts=d.attempts + 1), held=True)
