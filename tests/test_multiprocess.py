@@ -12,7 +12,9 @@ import psycopg
 from tests import pg
 from tests.test_e2e import (STEEL, cwd_without_env, fake, rss_source, running, serve,  # noqa: F401 (fixture)
                             service_env, wait_fake, wait_for_passes, wait_until)
-from tests.test_webhook import free_port
+from tests.test_webhook import free_port, post, start_update
+from bot import webhook_secret
+from tradewatch.settings import Settings
 from tradewatch.models import UTC, Subscriber
 
 READERS = range(7001, 7301)
@@ -42,31 +44,46 @@ def test_two_processes_one_killed_mid_broadcast_every_chat_gets_the_alert_once(t
     (tmp_path / "b").mkdir()
     serve(http_server, "/a.rss", "wire-a-1.rss")
     source = rss_source("wire-a", "Harbourside Trade Wire", http_server.url("/a.rss"))
-    delivered = lambda: [m.chat_id for m in fake.sent() if m.text.startswith(STEEL)]  # noqa: E731
 
-    with running(process_env(tmp_path, fake, source, url, "a"), cwd_without_env(tmp_path / "a")) as first, \
-            running(process_env(tmp_path, fake, source, url, "b"), cwd_without_env(tmp_path / "b")) as second:
-        first.err.wait_for("leader: this process runs the source schedule", 30)
+    env_a, env_b = (process_env(tmp_path, fake, source, url, name) for name in ("a", "b"))
+    with running(env_a, cwd_without_env(tmp_path / "a")) as first:
+        first.err.wait_for("leader: this process runs the source schedule", 30)      # first up, first to lead
         wait_until(lambda: "running as @" in first.output(), 30, "the first process up")
         wait_until(lambda: http_server.hits("/a.rss") >= 2, 20, "the baseline pass")
-        second.err.wait_for("another process runs the source schedule", 30)
-        wait_until(lambda: "running as @" in second.output(), 30, "the second process up")
-        assert fake.calls["getUpdates"] == 0 and fake.calls["setWebhook"] == 2
-        serve(http_server, "/a.rss", "wire-a-2.rss")
-        wait_fake(fake, lambda: len(delivered()) >= 100, 30, "the first 100 alerts")
-        # Kill between two sends, not inside Telegram's unavoidable window (accepted, not yet
-        # recorded: see deliver/outbox.py): hold new sends until what went out is recorded.
-        fake.close_gate()
-        wait_fake(fake, lambda: fake.held >= 1, 10, "sends held at the gate")
-        wait_until(lambda: sent_in_database(url) == len(delivered()), 10, "the sent alerts recorded")
-        hits_at_kill = http_server.hits("/a.rss")
-        first.kill()                                           # SIGKILL, mid-broadcast
-        fake.open_gate()
-        assert 100 <= len(delivered()) < len(READERS)
-        wait_fake(fake, lambda: len(delivered()) >= len(READERS), 90, "every reader's alert from the survivor")
-        second.err.wait_for("leader: this process runs the source schedule", 30)
-        wait_until(lambda: http_server.hits("/a.rss") >= hits_at_kill + 2, 30, "the schedule on the survivor")
-        assert second.stop() == 130
-    received = Counter(delivered())
+        with running(env_b, cwd_without_env(tmp_path / "b")) as second:
+            survive(first, second, fake, http_server, url, env_b)
+    received = Counter(delivered(fake))
     assert set(received) == set(READERS)
     assert [chat for chat, times in received.items() if times > 1] == []
+
+
+def delivered(fake) -> list[int]:
+    return [m.chat_id for m in fake.sent() if m.text.startswith(STEEL)]
+
+
+def survive(first, second, fake, http_server, url: str, env_b: dict[str, str]) -> None:
+    """The broadcast starts on the leader (first), which is killed half-way; the second finishes it."""
+    second.err.wait_for("another process runs the source schedule", 30)
+    wait_until(lambda: "running as @" in second.output(), 30, "the second process up")
+    wait_fake(fake, lambda: fake.calls["setWebhook"] == 2, 30, "both processes' setWebhook")
+    assert fake.calls["getUpdates"] == 0
+    serve(http_server, "/a.rss", "wire-a-2.rss")
+    wait_fake(fake, lambda: len(delivered(fake)) >= 100, 30, "the first 100 alerts")
+    # Kill between two sends, not inside Telegram's unavoidable window (accepted, not yet
+    # recorded: see deliver/outbox.py): hold new sends until what went out is recorded.
+    fake.close_gate()
+    wait_fake(fake, lambda: fake.held >= 1, 10, "sends held at the gate")
+    wait_until(lambda: sent_in_database(url) == len(delivered(fake)), 10, "the sent alerts recorded")
+    hits_at_kill = http_server.hits("/a.rss")
+    first.kill()                                           # SIGKILL, mid-broadcast
+    fake.open_gate()
+    assert 100 <= len(delivered(fake)) < len(READERS)
+    wait_fake(fake, lambda: len(delivered(fake)) >= len(READERS), 90, "every reader's alert from the survivor")
+    second.err.wait_for("leader: this process runs the source schedule", 30)
+    wait_until(lambda: http_server.hits("/a.rss") >= hits_at_kill + 2, 30, "the schedule on the survivor")
+    hook, newcomer = env_b["TELEGRAM_WEBHOOK_URL"], 7999          # the survivor takes Telegram's updates
+    fake.add_chat(newcomer)
+    assert post(hook, start_update(1, newcomer), secret=None) == 403
+    assert post(hook, start_update(2, newcomer), secret=webhook_secret(Settings(telegram_bot_token=fake.token))) == 200
+    wait_fake(fake, lambda: bool(fake.sent(newcomer)), 15, "the survivor's answer to /start")
+    assert second.stop() == 130
