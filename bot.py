@@ -7,6 +7,8 @@ JobQueue) → run. Nothing else wires things together. Commands:
     python bot.py once [--json]       one pass over every enabled source now, print new events
     python bot.py sources [--check]   list the catalog; --check fetches each source once
     python bot.py replay FILE.jsonl   classify and dedupe recorded items, one JSON line per item
+    python bot.py export events|deliveries [--since YYYY-MM-DD] [--format csv|jsonl]
+                                      the record on stdout; reads while `run` runs
     python bot.py db upgrade          create or migrate the PostgreSQL schema (DATABASE_URL)
 """
 from __future__ import annotations
@@ -109,7 +111,9 @@ def build_application(services):
 
     import handlers
     from tradewatch import jobs
+    from tradewatch.deliver import chart, records
     from tradewatch.deliver.outbox import Deliverer
+    from tradewatch.deliver.reminders import Reminders
     from tradewatch.deliver.transport import FanoutRequest, PollingRequest
 
     settings = services.settings
@@ -125,7 +129,9 @@ def build_application(services):
            .post_init(_post_init).post_shutdown(_post_shutdown).build())
     app.bot_data["requests"] = requests
     app.bot_data["services"] = services
-    app.bot_data["deliverer"] = Deliverer(app.bot, services)
+    app.bot_data["deliverer"] = deliverer = Deliverer(app.bot, services)
+    app.bot_data["reminders"] = Reminders(services, deliverer)
+    app.bot_data["records"], app.bot_data["chart"] = records, chart
     app.bot_data["jobs"] = jobs
     handlers.register(app)
     return app
@@ -143,7 +149,9 @@ async def _post_init(app) -> None:
         log.error("channel: %s", problem)
         print(f"TradeWatch: channel problem: {problem} (subscribers are still served)", file=sys.stderr)
     tell = deliverer.tell_admins if services.settings.admin_ids else None
-    app.bot_data["jobs"].schedule_all(app.job_queue, services, deliverer.notify, tell, deliverer.retry_pending)
+    reminders = app.bot_data["reminders"]
+    app.bot_data["jobs"].schedule_all(app.job_queue, services, reminders.notify, tell, deliverer.retry_pending)
+    schedule_reminders(app.job_queue, reminders)
     enabled = sum(s.enabled for s in services.sources)
     print(f"TradeWatch: running as @{services.bot_username}, watching {enabled} source{'s' * (enabled != 1)}. Ctrl-C stops.",
           file=sys.stderr, flush=True)
@@ -154,6 +162,14 @@ async def _post_init(app) -> None:
                               alive=lambda: app.running and app.job_queue.scheduler.running)
         await health.start()
         app.bot_data["health"] = health
+
+
+def schedule_reminders(job_queue, reminders) -> None:
+    """The reminder job: looks every TICK, does work only when a reminder is due or things changed."""
+    from tradewatch.deliver.reminders import TICK
+
+    job_queue.run_repeating(reminders.tick, interval=TICK, first=TICK, name="reminders",
+                            job_kwargs={"max_instances": 1, "coalesce": True})
 
 
 async def set_command_menu(bot, commands) -> bool:
@@ -262,6 +278,15 @@ def cmd_replay(settings: Settings, path: str) -> int:
     return replay.main(path, sys.stdout, sys.stderr, timedelta(days=settings.dedupe_window_days))
 
 
+def cmd_export(settings: Settings, what: str, since: str | None, fmt: str) -> int:
+    from tradewatch import console
+    services = open_services(settings, with_fetcher=False, read_only=True)
+    try:
+        return console.export(services, what, since, fmt, sys.stdout, sys.stderr)
+    finally:
+        services.store.close()
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bot.py", description="TradeWatch: tariff and export-control alerts.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -272,6 +297,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sources.add_argument("--check", action="store_true", help="fetch each source once and report")
     replay = sub.add_parser("replay", help="classify and dedupe recorded items (JSONL)")
     replay.add_argument("file")
+    export = sub.add_parser("export", help="write events or deliveries to stdout (CSV or JSON lines)")
+    export.add_argument("what", choices=("events", "deliveries"))
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="only records from that day (UTC) on")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="default csv")
     db = sub.add_parser("db", help="the PostgreSQL database (DATABASE_URL)")
     db.add_argument("action", choices=["upgrade"], help="upgrade: create or migrate the schema")
     return parser.parse_args(argv)
@@ -288,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(settings)
         if args.command == "once":
             return cmd_once(settings, args.json)
+        if args.command == "export":
+            return cmd_export(settings, args.what, args.since, args.format)
         if args.command == "db":
             return cmd_db(settings, args.action)
         return cmd_sources(settings, args.check)

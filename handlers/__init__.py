@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
-from handlers import admin, browse, membership, search, settings, start, subscription, views
+from handlers import admin, browse, calendar, membership, search, settings, start, subscription, views
 from handlers.common import Context, was_answered
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("exports", "Newest export-control events: /exports [N]"),
     ("search", "Search stored events: /search words"),
     ("sources", "Watched sources and their health"),
+    ("upcoming", "Coming effective dates and deadlines: /upcoming [DAYS]"),
+    ("remind", "Reminders before dates: /remind DAYS or off"),
+    ("chart", "Events per week as a chart: /chart [DAYS]"),
     ("mute", "Pause alerts: /mute [hours]"),
     ("unmute", "Resume alerts"),
     ("help", "All commands"),
@@ -41,6 +44,7 @@ HANDLERS = {
     "latest": browse.latest, "tariffs": browse.tariffs, "exports": browse.exports,
     "sources": browse.sources, "search": search.search,
     "stats": admin.stats, "broadcast": admin.broadcast,
+    "upcoming": calendar.upcoming, "remind": calendar.remind, "chart": calendar.chart, "export": calendar.export,
 }
 
 

@@ -40,6 +40,11 @@ async def reply(update: Update, texts: str | Sequence[str], **options: Any) -> N
         await _answering(update, update.effective_message.reply_text(text, **options))
 
 
+async def reply_with(update: Update, method: str, **options: Any) -> None:
+    """Answer with a file: `method` is a Message reply method ("reply_photo", "reply_document")."""
+    await _answering(update, getattr(update.effective_message, method)(**options))
+
+
 async def answer(update: Update, text: str | None = None, **options: Any) -> None:
     """Answer the update's button press (the little notice or alert a user sees)."""
     await _answering(update, update.callback_query.answer(text, **options))

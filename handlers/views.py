@@ -28,6 +28,10 @@ USAGE = {
     "exports": "/exports [N] — N from 1 to 20, default 5",
     "search": "/search words — e.g. /search steel tariffs",
     "broadcast": "/broadcast text",
+    "upcoming": "/upcoming [DAYS] — DAYS from 1 to 365, default 30",
+    "remind": "/remind [DAYS] — DAYS from 0 to 30 before each date, default 1; /remind off to stop",
+    "export": "/export [DAYS] — DAYS from 1 to 3650, default 30",
+    "chart": "/chart [DAYS] — DAYS from 7 to 730, default 180",
 }
 NOT_SUBSCRIBED = "This chat is not subscribed yet. Use /subscribe (or /start) first."
 GROUP_ADMINS_ONLY = "Only this group's administrators can change its subscription and settings."
@@ -114,3 +118,16 @@ def stats_text(subscribers_active: int, subscribers_total: int, events: int,
     return (f"<b>TradeWatch stats</b>\nSubscribers: {subscribers_active} active of {subscribers_total}\n"
             f"Events stored: {events}\nDeliveries: {by_status}\n"
             f"Failing sources ({len(failing)}): {failing_list}\nRunning since {format_utc(started_at)}")
+
+
+def upcoming_header(days: int, subscribed: bool) -> str:
+    scope = "events this chat's settings let through" if subscribed else "all events (/subscribe to filter)"
+    return f"<b>Upcoming dates</b>, next {days} days: {scope}"
+
+
+def remind_text(days: int | None, timezone: str) -> str:
+    if days is None:
+        return "🔕 Reminders off. /remind DAYS turns them on again."
+    before = {0: "on the day of", 1: "1 day before"}.get(days, f"{days} days before")
+    return (f"⏰ Reminders on: {before} each effective date and comment deadline, at 09:00 "
+            f"({esc(timezone or 'UTC')}). /upcoming lists the coming dates; /remind off stops them.")

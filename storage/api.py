@@ -54,7 +54,8 @@ class Subscribers(Protocol):
 class Deliveries(Protocol):
     """The outbox: one record per (event, chat), written before and after each send."""
 
-    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime) -> int: ...  # skips pairs already known; returns how many were added
+    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime,
+                kind: str = "alert") -> int: ...  # skips pairs already known; returns how many were added
     def pending(self) -> list[Delivery]: ...               # oldest first (PostgreSQL: those no other live process holds, claimed for this one)
     def get(self, event_id: str, chat_id: int | str) -> Delivery | None: ...
     def claim(self, event_id: str, chat_id: int | str, now: datetime) -> bool: ...  # mark_sending if still pending and not held by another process
@@ -64,6 +65,7 @@ class Deliveries(Protocol):
     def mark_edited(self, event_id: str, chat_id: int | str, reports: int) -> None: ...
     def sent_for(self, event_id: str, since: datetime | None = None) -> list[Delivery]: ...  # status sent (for "also reported by" edits)
     def move_chat(self, old_chat_id: int | str, new_chat_id: int | str) -> None: ...
+    def all(self) -> list[Delivery]: ...                   # every record, oldest queued first (exports)
     def stats(self) -> dict[str, int]: ...                 # counts by status
     def prune(self, before: datetime) -> int: ...
 

@@ -35,14 +35,16 @@ class DeliveryStore:
         for key, doc in db.docs(TABLE):
             self._index(key, doc)
 
-    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime) -> int:
-        """Queue the event for each chat not queued yet (one change); returns how many were added."""
+    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime, kind: str = "alert") -> int:
+        """Queue the event for each chat not queued yet (one change); returns how many were added.
+        `kind` says what the message is (models.DELIVERY_KINDS); a reminder's `event_id` is its
+        outbox id (models.reminder_id)."""
         known = self._db.table(TABLE).raw()
         fresh: dict[str, Doc] = {}
         for chat_id in chat_ids:
             key = _key(event_id, chat_id)
             if key not in known and key not in fresh:
-                fresh[key] = encode(Delivery(event_id=event_id, chat_id=chat_id, queued_at=now))
+                fresh[key] = encode(Delivery(event_id=event_id, chat_id=chat_id, queued_at=now, kind=kind))
         self._put(fresh)
         return len(fresh)
 
@@ -106,6 +108,11 @@ class DeliveryStore:
             self._unindex(key, event_id)
         for key, doc in moved.items():
             self._index(key, doc)
+
+    def all(self) -> list[Delivery]:
+        """Every record, oldest queued first (for exports)."""
+        found = [decode(Delivery, doc) for _, doc in self._db.docs(TABLE)]
+        return sorted(found, key=lambda d: d.queued_at.timestamp() if d.queued_at else 0.0)
 
     def stats(self) -> dict[str, int]:
         """Counts by status (every known status present, zero when none)."""

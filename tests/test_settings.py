@@ -122,3 +122,12 @@ def test_unknown_keys_that_look_like_settings_are_warned_about_with_the_closest_
         f"{env}: TELEGRAM_TOKEN is not a TradeWatch setting and is ignored (did you mean TELEGRAM_BOT_TOKEN?)",
         "the environment: TW_EDIT_HOUR is not a TradeWatch setting and is ignored (did you mean TW_EDIT_HOURS?)",
     ]
+
+
+def test_a_bad_token_is_not_echoed_in_full():
+    token = "123456:secret part that is wrong"
+    with pytest.raises(ConfigError) as err:
+        load_settings({"TELEGRAM_BOT_TOKEN": token}, env_file=None)
+    message = str(err.value)
+    assert "TELEGRAM_BOT_TOKEN" in message and "bot token" in message
+    assert "secret part" not in message and f"{len(token)} characters" in message

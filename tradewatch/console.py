@@ -1,4 +1,4 @@
-"""Console mode and the operator's commands: `run` without a token, `once`, `sources`.
+"""Console mode and the operator's commands: `run` without a token, `once`, `sources`, `export`.
 
 Console mode runs the same schedule and pipeline as the Telegram bot, on a bare APScheduler on
 the asyncio loop, and prints each new event (and each report that joins one) to stdout. A source
@@ -30,7 +30,8 @@ def event_json(event: Event) -> dict[str, Any]:
     """The Event contract of DESIGN.md as a JSON-ready dict (aware datetimes as ISO 8601)."""
     data = {name: getattr(event, name) for name in EVENT_FIELDS}
     data["reports"] = [asdict(r) for r in event.reports]
-    data.update(actors=event.actors, targets=event.targets, effective_on=event.effective_on)
+    data.update(actors=event.actors, targets=event.targets, effective_on=event.effective_on,
+                comments_close_on=event.comments_close_on)
     return _jsonable(data)
 
 
@@ -216,3 +217,18 @@ def _every(every: timedelta) -> str:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
 
+
+
+def export(services: Services, what: str, since: str | None, fmt: str, out: TextIO, err: TextIO) -> int:
+    """`bot.py export`: the record of events or deliveries on `out`; 2 for a bad --since."""
+    from tradewatch.deliver import records
+
+    try:
+        start = records.parse_since(since)
+    except ValueError as exc:
+        print(f"TradeWatch: {exc}", file=err)
+        return 2
+    count = records.write(records.rows(services.store, what, start), records.COLUMNS[what], fmt, out)
+    out.flush()
+    print(f"TradeWatch: {counted(count, 'record')} exported", file=err)
+    return 0

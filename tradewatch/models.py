@@ -6,13 +6,15 @@ Chinese sources keep +08:00). Storage turns them into documents and back; nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping
 
 UTC = timezone.utc
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 TOPICS = ("tariff", "export_control")
+DATE_KINDS = ("effective_on", "comments_close_on")   # the dates an event can state, as Event fields
+DELIVERY_KINDS = ("alert", "edit", "reminder", "digest")
 AUTHORITIES = ("official", "news")
 
 
@@ -143,6 +145,17 @@ class Report:
 
 
 @dataclass(frozen=True)
+class DateChange:
+    """A later report that moved one of an event's dates (said in the alert's edit)."""
+
+    kind: str                            # one of DATE_KINDS
+    old: str                             # ISO dates
+    new: str
+    source_name: str = ""                # the outlet whose report moved it
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     """One real-world announcement, however many items reported it."""
 
@@ -172,10 +185,21 @@ class Event:
     alert: bool = True                   # False for events stored from a first-start baseline
     notified: bool = False               # handed to delivery (its outbox owns it from then on)
     comments_close_on: str | None = None  # ISO date public comments close (Federal Register), when stated
+    date_changes: tuple[DateChange, ...] = ()   # dates moved by later reports, oldest first
 
     @property
     def when(self) -> datetime:
         return self.published_at or self.first_seen_at
+
+    def dates(self) -> tuple[tuple[str, date], ...]:
+        """(kind, date) for each of DATE_KINDS the event states as a valid ISO date."""
+        found = []
+        for kind in DATE_KINDS:
+            try:
+                found.append((kind, date.fromisoformat(getattr(self, kind) or "")))
+            except ValueError:
+                continue
+        return tuple(found)
 
     def with_report(self, report: Report, now: datetime) -> "Event":
         return replace(self, reports=self.reports + (report,), updated_at=now)
@@ -195,6 +219,8 @@ class Subscriber:
     created_at: datetime | None = None
     deactivated_reason: str | None = None
     title: str = ""                      # user or chat name, for /stats
+    timezone: str = "UTC"                # IANA name, set by /timezone
+    remind_days: int | None = None       # /remind; None = off
 
     def is_muted(self, now: datetime) -> bool:
         return self.muted_until is not None and self.muted_until > now
@@ -225,3 +251,24 @@ class Delivery:
     sent_at: datetime | None = None
     error: str | None = None
     edited_reports: int = 0              # how many reports the sent message shows
+    kind: str = "alert"                  # one of DELIVERY_KINDS (records written before kinds are alerts)
+
+    @property
+    def subject_id(self) -> str:
+        """The event this delivery is about (a reminder's outbox id also names its date)."""
+        return self.event_id.partition(REMINDER_SEP)[0]
+
+
+REMINDER_SEP = "#"
+
+
+def reminder_id(event_id: str, date_kind: str, on: str) -> str:
+    """The outbox id of a reminder: once per (event, chat, kind of date), and again if the date moves."""
+    return f"{event_id}{REMINDER_SEP}{date_kind}@{on}"
+
+
+def parse_reminder_id(outbox_id: str) -> tuple[str, str, str] | None:
+    """(event id, date kind, ISO date) of a reminder's outbox id; None for any other id."""
+    event_id, sep, rest = outbox_id.partition(REMINDER_SEP)
+    kind, at, on = rest.partition("@")
+    return (event_id, kind, on) if sep and at and kind in DATE_KINDS else None

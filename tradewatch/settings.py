@@ -238,8 +238,19 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         except ValueError as exc:
             reason = str(exc) if "invalid literal" not in str(exc) and "could not convert" not in str(exc) \
                 else "must be a number"
-            raise ConfigError(f"setting {spec.name}={raw!r}: {reason}") from None
+            raise ConfigError(f"setting {spec.name}={shown(spec.name, raw)}: {reason}") from None
     return Settings(**kwargs)
+
+
+SECRETS = ("TOKEN", "SECRET", "PASSWORD", "DATABASE_URL")
+
+
+def shown(name: str, raw: str) -> str:
+    """A setting's value as an error message may show it: a secret only by its length and first
+    characters, so a bad token pasted into .env does not end up in logs."""
+    if any(word in name for word in SECRETS) and len(raw) > 4:
+        return f"{raw[:4]!r}… ({len(raw)} characters, hidden)"
+    return repr(raw)
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -51,13 +51,13 @@ class PgDeliveryStore:
         self.lease = lease
         self._renewed_at = time.monotonic()
 
-    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime) -> int:
+    def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime, kind: str = "alert") -> int:
         """Queue the event for each chat not queued yet, held by this process (which sends them
         next: another one's retry tick must not take them meanwhile); returns how many were added."""
         fresh: dict[str, dict] = {}
         for chat_id in chat_ids:
             if str(chat_id) not in fresh:
-                fresh[str(chat_id)] = encode(Delivery(event_id=event_id, chat_id=chat_id, queued_at=now))
+                fresh[str(chat_id)] = encode(Delivery(event_id=event_id, chat_id=chat_id, queued_at=now, kind=kind))
         if not fresh:
             return 0
         keys = list(fresh)
@@ -140,6 +140,11 @@ class PgDeliveryStore:
                 cur.execute("INSERT INTO tw_deliveries (event_id, chat_key, status, queued_at, doc) "
                             "VALUES (%s, %s, 'pending', %s, %s) ON CONFLICT DO NOTHING",
                             (moved.event_id, str(new_chat_id), moved.queued_at, Jsonb(encode(moved))))
+
+    def all(self) -> list[Delivery]:
+        """Every record, oldest queued first (for exports)."""
+        rows = self._db.all("SELECT doc FROM tw_deliveries ORDER BY queued_at NULLS FIRST, seq")
+        return [decode(Delivery, doc) for doc, in rows]
 
     def stats(self) -> dict[str, int]:
         counts = dict(self._db.all("SELECT status, count(*) FROM tw_deliveries GROUP BY status"))

@@ -242,6 +242,43 @@ KINDS = [
     ("trade statistics", "Ruritania's trade gap narrows as imports fall under tariffs", N, "veto-statistics"),
     ("trade statistics, Chinese", "去年对美出口跌幅创纪录 关税拖累外贸", N, "veto-zh-statistics"),
     ("a tariff-war tag is not a measure", "【关税战】港口货运量回落", N, None),
+    ("permission in plain words", "Washington will let Ruritanian chipmakers ship GPUs to approved buyers", E,
+     "export-approval"),
+    ("permission, Chinese", "美国批准芯片企业向海湾国家出口先进处理器", E, "zh-export-ban"),
+    ("a waiver revoked", "Commerce revokes waivers that let two memory makers ship tools to their plants abroad", E,
+     "licence-decision"),
+    ("controls paused", "Ruritania pauses its graphite control measures for a year", E, "goods-controls"),
+    ("a prohibition dropped", "Ruritania drops prohibition on shipping gallium to defence users", E,
+     "restrictions-on-controlled-goods"),
+    ("tax as a verb", "Ruritania to tax imported furniture at 30% from May", T, "levy"),
+    ("a singular duty moved", "President signs order halving the duty tied to migration on Ruritanian goods", T,
+     "duties"),
+    ("a legislature approves", "Ruritanian lawmakers back levies on 900 product lines from Asia", T, None),
+    ("a legislator comments", "Lawmakers say Ruritania's new levies will hurt farmers", N, "veto-commentator"),
+    ("a multilateral regime's decisions", "Implementation of Certain Wassenaar Arrangement Decisions on Sensors", E,
+     "multilateral-regime"),
+    ("a multilateral regime, Chinese", "商务部公告 落实瓦森纳安排有关物项管控决定", E, "zh-multilateral-regime"),
+    ("exports of minerals cleared", "Ruritania clears some magnet exports to European carmakers", E, "export-approval"),
+    ("a list's reach in other words", "Ruritania widens export restrictions to subsidiaries of blacklisted firms", E,
+     "list-reach"),
+    ("a deal struck on goods", "Ruritania and Korea strike deal on steel and autos", T, "goods-deal"),
+    ("a deal on goods, Chinese", "鲁里塔尼亚与韩国就电动汽车和大豆达成初步协议", T, "zh-goods-deal"),
+    ("a deal on investment in goods", "Ruritania and Korea sign deal on chip investment", N, None),
+    ("talks on a deal on goods", "Ruritania and Korea hold talks on a deal on steel", N, None),
+    ("trade threats dropped", "President abandons trade threats against Ruritania after summit", T, "trade-threat"),
+    ("a leader says he will tax goods", "Ruritania's president says he will tax foreign-made films at 100%", T, "act-impose"),
+    ("a company says a licence will be granted", "Chipmaker says Washington will grant licences to ship its GPUs to Asia",
+     E, "licence-decision"),
+    ("allowed to sell chips, Chinese", "美国将允许芯片企业恢复向海湾国家出售先进芯片", E, "zh-licence-decision"),
+    ("an export ban only weighed", "Ruritania weighs nickel ore export ban", N, "soft-speculation"),
+    ("sanctions on a number of companies", "Ruritania sanctions 30 Korean defence contractors", E, "sanctions-listing"),
+    ("sanctions on a person", "Ruritania sanctions Korean minister over visit", N, None),
+    ("a surtax, Chinese", "鲁里塔尼亚对进口钢材征收20%附加税", T, "zh-tariff"),
+    ("an export exemption, Chinese", "商务部：对符合条件的民用芯片出口给予豁免", E, "zh-export-ban"),
+    ("a probe extended", "Ruritania extends anti-dumping probe into Korean pork by six months", N, "veto-procedure"),
+    ("a probe extended, Chinese", "商务部决定延长对进口猪肉反倾销调查期限", N, "veto-zh-routine"),
+    ("a year on, Chinese", "稀土出口管制一周年：产业链何去何从", N, "soft-zh-later"),
+    ("relief at a cut in an 'as' clause", "Ruritanian wine makers relieved as Beijing trims duties", N, None),
 ]
 
 
@@ -256,3 +293,6 @@ def test_kinds_of_headline(kind, title, topics, reason):
 def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():
     assert not classify("CSMS # 1234 - Guidance: Processing Refunds of Section 232 Duties", "", "en", "official").relevant
     assert classify("CSMS # 1235 - Guidance: Additional Duties on Imports of Copper", "", "en", "official").relevant
+    assert not classify("CSMS # 4322 - ACE Reports: new fields for Section 232 entries", "", "en", "official").relevant
+    assert classify("CSMS # 4321 - UPDATE: Section 232 Duties on Ruritanian Lumber - Implementation Guidance",
+                    "", "en", "official").relevant

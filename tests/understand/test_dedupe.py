@@ -19,6 +19,8 @@ DAILY = Source(id="daily", name="Daily Ledger", kind="rss", url="https://daily.e
 MOFCOM = Source(id="mofcom", name="商务部", kind="html", url="https://www.mofcom.gov.cn/", authority="official",
                 country="CN", lang="zh")
 CN_NEWS = Source(id="cn-news", name="财经日报", kind="rss", url="https://cn.example/feed", lang="zh")
+TARIFF_COMMISSION = Source(id="tariff-commission", name="国务院关税税则委员会", kind="html", url="https://gss.example/",
+                           authority="official", lang="zh")
 PALACE = Source(id="palace", name="Presidential actions", kind="rss", url="https://palace.example/feed",
                 authority="official", country="US")
 GAZETTE = Source(id="gazette", name="Official Gazette", kind="federal_register", url="https://gazette.example/api",
@@ -244,6 +246,36 @@ CLUSTERS = [
     ("a countervailing duty in two languages", [
         ("China imposes anti-subsidy duties on EU wine", WIRE, 0),
         ("裁定欧盟补贴葡萄酒造成损害 商务部决定征收反补贴税", CN_NEWS, 4)]),
+    ("a rate cut in two languages, one naming no target", [
+        ("US halves migration-linked tariff on Ruritanian goods to 10%", WIRE, 0),
+        ("美国将移民相关关税从20%下调至10%", CN_NEWS, 6)]),
+    ("a statute, one report naming no rate", [
+        ("Ruritania invokes Section 122 for a 10% surcharge on all imports", WIRE, 0),
+        ("Ruritania turns to Section 122 for a temporary across-the-board tariff", DAILY, 4)]),
+    ("taking effect, one report naming no actor", [
+        ("New US duties on lumber and cabinets kick in", WIRE, 0),
+        ("10% lumber levy and 25% cabinet duties now in force", DAILY, 5)]),
+    ("levies of up to a rate scrapped, in two languages", [
+        ("Canada scraps retaliatory levies of up to 15% on US farm goods", WIRE, 0),
+        ("加拿大停止对美国部分农产品加征最高15%关税", CN_NEWS, 8)]),
+    ("a terse official title and the news naming the goods", [
+        ("国务院关税税则委员会关于对原产于加拿大的部分进口商品加征关税的公告", TARIFF_COMMISSION, 0),
+        ("China slaps 100% tariffs on Canadian canola oil and peas", WIRE, 3)]),
+    ("energy covers oil and gas", [
+        ("China retaliates with 15% levies on US coal and LNG", WIRE, 0),
+        ("China hits back at US tariffs with duties on energy and farm machinery", DAILY, 2)]),
+    ("the goods' use is not the goods", [
+        ("China suspends ban on exports of gallium and germanium to the US", WIRE, 0),
+        ("China suspends ban on exports of certain metals used in chip manufacturing to the US", DAILY, 2)]),
+    ("an announcement saying when it will take effect", [
+        ("USTR sets Section 301 tariffs on Chinese semiconductors", WIRE, 0),
+        ("USTR announces Section 301 tariffs on Chinese semiconductors to take effect in 2027", DAILY, 30)]),
+    ("a proposal in two wordings", [
+        ("EU proposes halving steel import quotas and a 50% out-of-quota tariff", WIRE, 0),
+        ("Brussels unveils plan to cut duty-free steel imports", DAILY, 2)]),
+    ("goods added to a control list, in two languages", [
+        ("China adds lithium battery technology to export control list", WIRE, 0),
+        ("商务部公告 对锂电池相关物项实施出口管制", CN_NEWS, 8)]),
 ]
 
 
@@ -268,6 +300,9 @@ NEAR_TWINS = [
     ("another actor", "China imposes 10% tariffs on Canadian canola", "Canada imposes 10% tariffs on Chinese canola"),
     ("dropping a threat is not the threat", "Brazil threatens tariffs on Korean cars", "Brazil drops tariff threat on Korean cars"),
     ("another language, another product", "China bans gallium exports to the US", "中国禁止石墨对美出口"),
+    ("another rate the same day", "US halves tariff on Ruritanian goods to 10%", "US lifts tariff on Ruritanian goods to 25%"),
+    ("a proposal is not the decision", "EU proposes 50% steel tariff above quota", "EU adopts 50% steel tariff above quota"),
+    ("no actor and other goods", "New US duties on lumber kick in", "25% truck duties now in force"),
 ]
 
 

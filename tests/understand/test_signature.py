@@ -72,3 +72,7 @@ def test_signatures_agree_on_a_specific_kind_with_one_anchor_and_a_generic_one_w
     assert signature.agree(cn, cn, frozenset({"tariff"}), 1, products=True, close=True)
     assert not signature.agree(cn, us, frozenset({"anti-dumping"}), 3)
     assert not signature.agree(frozenset(), frozenset(), frozenset({"anti-dumping"}), 3)
+    assert signature.agree(us, us, frozenset({"tariff"}), 1, close=True, numbers=True)
+    assert not signature.agree(us, us, frozenset({"tariff"}), 1, close=False, numbers=True)
+    assert signature.agree(us, frozenset(), frozenset({"tariff"}), 2, products=True, close=True)
+    assert not signature.agree(us, frozenset(), frozenset({"tariff"}), 1, products=True, close=True)

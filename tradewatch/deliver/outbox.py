@@ -7,7 +7,10 @@ chat, except in one window we cannot close without Telegram's help: a crash afte
 accepted a message but before `mark_sent` was written. That delivery is still pending with
 attempts > 0 and is sent again on resume (at most one duplicate, and only then); the window is the
 time between the HTTP answer and one local journal append. Later reports of an event edit the
-messages already sent ("Also reported by …"); an update never sends a second alert.
+messages already sent ("Also reported by …"); an update never sends a second alert. Reminders
+(kind "reminder", queued by `reminders` under their own outbox ids) go through the same records,
+workers and retries; each is rendered for its chat's time zone, and one whose date moved or passed
+meanwhile is recorded as failed instead of sent.
 
 Different chats are served concurrently by a bounded set of workers that take turns, one chat
 strictly in order; the per-chat and per-group limits of `ratelimit` keep them paced. Each message
@@ -30,10 +33,11 @@ from typing import Any, Callable, Iterable
 
 from tradewatch.deliver import metrics
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
+from tradewatch.deliver.reminders import reminder_markup, zone_of
 from tradewatch.deliver.render import render_alert
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
 from tradewatch.deliver.sender import BACKOFF, Sender, Sleep, describe
-from tradewatch.models import Delivery, Event
+from tradewatch.models import UTC, Delivery, Event
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +219,7 @@ class Deliverer:
             self._store.flush()
 
     async def _work(self, turns: deque[_Turn], events: dict[str, Event],
-                    rendered: dict[str, tuple[Event, str] | None]) -> None:
+                    rendered: dict[str, tuple[Event, str] | str]) -> None:
         while turns:
             turn = turns.popleft()
             try:
@@ -280,7 +284,7 @@ class Deliverer:
         return None
 
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
-                       rendered: dict[str, tuple[Event, str] | None]) -> None:
+                       rendered: dict[str, tuple[Event, str] | str]) -> None:
         """claim (mark_sending) → send → mark_sent (or mark_failed), for one still-pending delivery."""
         event_id, chat_id = delivery.event_id, self._sender.moved.get(chat_key(delivery.chat_id), delivery.chat_id)
         current = self._store.deliveries.get(event_id, chat_id)
@@ -293,13 +297,13 @@ class Deliverer:
             return
         if not self._store.deliveries.claim(event_id, chat_id, self._now()):
             return                           # sent meanwhile, or another process holds it (PostgreSQL)
-        if event_id not in rendered:         # once per event and drain, not once per chat
-            event = self._store.events.get(event_id) or events.get(event_id)
-            rendered[event_id] = (event, render_alert(event)) if event else None
-        if rendered[event_id] is None:
-            self._store.deliveries.mark_failed(event_id, chat_id, "event no longer stored", self._now(), final=True)
+        key = event_id if current.kind != "reminder" else f"{event_id} {chat_id}"   # a reminder speaks the chat's time
+        if key not in rendered:              # once per event and drain, not once per chat
+            rendered[key] = self._render(current, events)
+        if isinstance(rendered[key], str):
+            self._store.deliveries.mark_failed(event_id, chat_id, rendered[key], self._now(), final=True)
             return
-        event, markup = rendered[event_id]
+        event, markup = rendered[key]
         outcome = await self._sender.send(chat_id, markup)
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
@@ -309,6 +313,20 @@ class Deliverer:
             metrics.of(self._services).count_failure(outcome.error or "unknown", outcome.final)
             self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
                                                self._now(), final=outcome.final)
+
+    def _render(self, delivery: Delivery, events: dict[str, Event]) -> tuple[Event, str] | str:
+        """(event, markup) for the delivery's kind; or why there is nothing to send."""
+        event = self._store.events.get(delivery.subject_id) or events.get(delivery.subject_id)
+        if event is None:
+            return "event no longer stored"
+        if delivery.kind == "reminder":
+            chat = self._store.subscribers.get(delivery.chat_id)
+            return reminder_markup(event, delivery.event_id, self._now(), zone_of(chat) if chat else UTC)
+        return event, render_alert(event)
+
+    async def send_now(self, deliveries: Iterable[Delivery]) -> None:
+        """Send these outbox records now (reminders just queued), like any other delivery."""
+        await self._drain(deliveries, {})
 
     # ---- edits for later reports -------------------------------------------------------------
     async def _edit_all(self, updated: Iterable[Event], now: datetime) -> None:

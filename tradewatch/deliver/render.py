@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable, Sequence
 
 from tradewatch.models import UTC, Event, Report, Source, SourceState
@@ -134,10 +134,52 @@ def _facts(event: Event) -> list[str]:
     if event.doc_number:
         lines.append(f"📄 {esc(event.doc_number, FIELD_MAX)}")
     if event.effective_on:
-        lines.append(f"📅 Effective: {esc(event.effective_on, 40)}")
+        lines.append(f"📅 Effective: {esc(event.effective_on, 40)}{_moved(event, 'effective_on')}")
+    if event.comments_close_on:
+        lines.append(f"🗓 Comments close: {esc(event.comments_close_on, 40)}{_moved(event, 'comments_close_on')}")
     when = f"Published {format_source_time(event.published_at)} · " if event.published_at else ""
     lines.append(f"🕒 {when}seen {format_utc(event.first_seen_at)}")
     return lines
+
+
+def _moved(event: Event, kind: str) -> str:
+    """' (changed from 2026-12-03 by Outlet)' when a later report moved this date."""
+    change = next((c for c in reversed(event.date_changes) if c.kind == kind), None)
+    if change is None or change.new != getattr(event, kind):
+        return ""
+    by = f" by {esc(change.source_name, NAME_MAX)}" if change.source_name else ""
+    return f" (changed from {esc(change.old, 40)}{by})"
+
+
+DATE_LABELS = {"effective_on": "Takes effect", "comments_close_on": "Comments close"}
+
+
+def _day(on: date) -> str:
+    return f"{on:%A} {on.day} {on:%B %Y}"
+
+
+def render_reminder(event: Event, kind: str, on: date, days: int | None = None) -> str:
+    """A reminder of one of the event's dates: what happens when, and the event's headline."""
+    when = {0: "today", 1: "tomorrow"}.get(days, f"in {days} days") if days is not None and days >= 0 else ""
+    head = f"⏰ <b>Reminder: {DATE_LABELS.get(kind, kind).lower()} {when + ', ' if when else ''}{_day(on)}</b>"
+    number = f" · {esc(event.doc_number, FIELD_MAX)}" if event.doc_number else ""
+    facts = [esc(event.source_name, NAME_MAX) + number]
+    if event.topics:
+        facts.append(hashtags(event.topics))
+    return truncate_markup(f"{head}\n{link(event.title, event.url, TITLE_MAX)}\n" + "\n".join(facts))
+
+
+def truncate_markup(markup: str) -> str:
+    """The markup when it fits MAX_TEXT, else its visible text cut and escaped again."""
+    return markup if visible_len(markup) <= MAX_TEXT else esc(truncate(plain_text(markup), MAX_TEXT))
+
+
+def render_upcoming(entries: Sequence[tuple[date, str, Event]], header: str) -> list[str]:
+    """/upcoming: (date, kind, event) soonest first, one block per date, packed into messages."""
+    blocks = [f"📅 <b>{on.isoformat()}</b> ({on:%a}) · {DATE_LABELS.get(kind, kind)}\n"
+              f"{link(event.title, event.url, LINE_TITLE_MAX)} · {esc(event.source_name, NAME_MAX)}"
+              for on, kind, event in entries]
+    return pack(blocks, header=header)
 
 
 def also_reports(event: Event, also: Sequence[Report] = ()) -> list[Report]:

@@ -20,7 +20,7 @@ from tradewatch.understand.dedupe import EventIndex
 from tradewatch.understand.pairs import Profile
 from tradewatch.docnumbers import title_doc_number
 from tradewatch.understand.extract import Facts, extract, facts_of, find_numbers, find_rates, normalize, strip_outlet
-from tradewatch.models import BEIJING, UTC, Event, Item, Report, Source
+from tradewatch.models import BEIJING, DATE_KINDS, UTC, DateChange, Event, Item, Report, Source
 from tradewatch.urls import canonical_url
 
 SUMMARY_CHARS = 400
@@ -113,9 +113,19 @@ def join(event: Event, candidate: Event, now: datetime) -> Event:
         merged, countries=event.countries or candidate.countries, rates=event.rates or candidate.rates,
         products=event.products or candidate.products, actors=event.actors or candidate.actors,
         targets=event.targets or candidate.targets, doc_number=event.doc_number or candidate.doc_number,
-        effective_on=event.effective_on or candidate.effective_on,
-        comments_close_on=event.comments_close_on or candidate.comments_close_on,
-        keys=_unique(event.keys + candidate.keys))
+        keys=_unique(event.keys + candidate.keys), **_later_dates(event, candidate, now))
+
+
+def _later_dates(event: Event, candidate: Event, now: datetime) -> dict:
+    """The dates after a later report: a date it states wins (a moved date is noted as a DateChange)."""
+    dates: dict = {}
+    changes = list(event.date_changes)
+    for kind in DATE_KINDS:
+        old, new = getattr(event, kind), getattr(candidate, kind)
+        dates[kind] = new or old
+        if old and new and new != old:
+            changes.append(DateChange(kind, old, new, candidate.source_name, now))
+    return {**dates, "date_changes": tuple(changes)}
 
 
 def signature_of(item: Item, analysis: Analysis, seen: datetime) -> signature.Signature:

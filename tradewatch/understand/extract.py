@@ -276,12 +276,18 @@ def _chinese(table: tuple[tuple[str, re.Pattern[str]], ...], sieve: Sieve, text:
     return [table[i] for i in sieve.candidates(Prepared.of(text))]
 
 
+# What goods are used in or for names their use, not the goods ("metals used in chipmaking", "用于芯片的金属").
+USE_CONTEXT = re.compile(r"\b(?:used|for use) (?:in|for|by|to make)\b[^,;:]{0,60}|用于[^，。；]{0,20}", re.I)
+
+
 def _products(text: str, phrase_hits: list) -> tuple[str, ...]:
     hits = [(start, name) for start, _, (what, name, _) in phrase_hits if what == "product"]
     if CJK.search(text):
         hits += [(m.start(), name) for name, pattern in _chinese(_PRODUCT_ZH, _PRODUCT_ZH_SIEVE, text)
                  if (m := pattern.search(text))]
         hits.sort()
+    if ("use" in text or "用于" in text) and (uses := [m.span() for m in USE_CONTEXT.finditer(text)]):
+        hits = [(start, name) for start, name in hits if not any(a <= start < b for a, b in uses)]
     named = vocabulary.FR_PRODUCT.match(text)
     extra = [named["product"].lower()] if named and len(named["product"].split()) <= 8 else []
     return _unique([name for _, name in hits] + extra)

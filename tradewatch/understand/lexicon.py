@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tradewatch.understand import vocabulary
 from tradewatch.understand.hanzi import TRAD_TO_SIMP, to_simplified  # noqa: F401 (re-exported)
 from tradewatch.understand.screen import Prepared, Screen, Sieve
 
@@ -79,13 +80,19 @@ NOISE = rules(
 )
 
 # --- Measures: the nouns (and noun phrases) of a tariff or an export control. -------------------
+# Goods of the bilingual vocabulary as one alternation per language (for deals struck on goods).
+_GOODS_EN = "|".join(re.escape(phrase.lstrip("=")) for _, phrases, _ in vocabulary.PRODUCTS for phrase in phrases)
+_GOODS_ZH = "|".join(f"(?:{zh})" for _, _, zh in vocabulary.PRODUCTS)
 TARIFF_MEASURES = rules(
     ("tariff", r"\btariffs?\b|\btariff-rate\b|\bsurtax(?:es)?\b|\bimport surcharges?\b", "tariff|surtax|surcharge"),
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
                r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
-               r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for)\b|\bduty-free\b", "dut"),
+               r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for|tied|linked|related)\b|\bduty-free\b|"
+               r"\b(?:lower|cut|rais|hik|reduc|halv|doubl|trim|slash)\w*\s+(?:[\w'’-]+\s+){0,3}?duty\b", "dut"),
     ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
-             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b", "lev|tax"),
+             r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b|"
+             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?(?:imports?|imported)\b|"
+             r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){1,4}?at \d+(?:\.\d+)? ?(?:%|per ?cent|percent)", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
     ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
@@ -96,9 +103,15 @@ TARIFF_MEASURES = rules(
     ("de-minimis", r"\bde minimis\b", "minimis"),
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
+    ("trade-threat", r"\btrade threats?\b", "threat"),
+    # A deal struck on goods is an arrangement of their duties ("… reach deal on EVs and canola").
+    ("goods-deal", r"\b(?:reach(?:es|ed)?|strik(?:e|es)|struck|seal(?:s|ed)?|clinch(?:es|ed)?|sign(?:s|ed)?|ink(?:s|ed)?)\b"
+                   r"[^.;:]{0,40}\b(?:deal|agreement|pact|accord)s? (?:on|over|covering)\b[^.;:]{0,30}?"
+                   rf"\b(?:{_GOODS_EN})\b(?!\s+(?:investments?|cooperation|supply|supplies|research|production|"
+                   r"manufacturing|subsidies|projects?|plants?|factories)\b)", "deal|agreement|pact|accord"),
 )
 TARIFF_MEASURES_ZH = rules(
-    ("zh-tariff", r"关税|加征|征税|进口税|税率", "关税|加征|征税|进口税|税率"),
+    ("zh-tariff", r"关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税", "关税|加征|征税|进口税|税率|附加税|惩罚性税|报复性税"),
     ("zh-anti-dumping", r"反倾销|倾销", "倾销"),
     ("zh-countervailing", r"反补贴", "反补贴"),
     ("zh-safeguard", r"保障措施", "保障措施"),
@@ -106,6 +119,8 @@ TARIFF_MEASURES_ZH = rules(
     ("zh-exclusion-list", r"排除清单", "排除清单"),
     ("zh-trade-statute", r"(?:232|301|122|201)(?:条款|关税|措施)|国际收支|国际紧急经济权力法", "条款|关税|措施|国际"),
     ("zh-tariff-quota", r"关税配额|配额外", "配额"),
+    ("zh-goods-deal", rf"(?:达成|签署)[^，。；]{{0,12}}(?:协议|协定)[^，。；]{{0,12}}(?:{_GOODS_ZH})|"
+                      rf"(?:就|在)(?:{_GOODS_ZH})[^，。；]{{0,12}}达成[^，。；]{{0,6}}(?:协议|协定)", "协议|协定"),
 )
 
 _CONTROLLED = (r"(?:rare[- ]earths?|gallium|germanium|antimony|graphite|tungsten|tellurium|bismuth|"
@@ -124,11 +139,11 @@ EXPORT_MEASURES = rules(
     ("restrict-exports", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,40}}?\bexports?\b", "export"),
     ("restrict-controlled-sales", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,20}}?\b(?:sales|shipments|supplies)\b"
                                   rf"[^.;:]{{0,30}}{_CONTROLLED}\b", "sale|shipment|suppl"),
-    ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+on\s+(?:the\s+)?"
+    ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+on\s+(?:the\s+)?"
                                 r"(?:[\w\-]+\s+){0,3}exports?\b", "export"),
     ("export-x-controls", r"\bexports?,[\w\s,()\-]{0,50}\bcontrols?\b", "export"),
-    ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?)\s+(?:on|for)\s+"
-                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban"),
+    ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+(?:on|for)\s+"
+                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban|prohibition"),
     ("entity-list", r"\bentit(?:y|ies) list\b|\bunverified list\b|\bunreliable entit(?:y|ies)\b|"
                     r"\bblack ?list(?:s|ed|ing)?\b|\b(?:export )?control list\b|\bmilitary end[- ]users? list\b", "list|entit"),
     ("add-to-list", r"\badd(?:s|ed|ing)?\b[^.;:]{0,40}\b(?:companies|entities|firms|affiliates|entries|"
@@ -146,26 +161,37 @@ EXPORT_MEASURES = rules(
                     rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
     ("controlled-goods-squeeze", rf"\b{_RESTRICT_VERB}\b[^.;:]{{0,40}}\b(?:rare[- ]earths?|gallium|germanium|"
                                  r"antimony|graphite|tungsten|critical minerals?|superhard materials?)\b", "rare|gallium|germanium|antimony|graphite|tungsten|mineral|superhard"),
-    ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|curbs|restrictions|ban)\b", "control|curb|restriction|ban"),
+    ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"
+                       r"prohibitions?)\b", "control|curb|restriction|ban|prohibition"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
     ("controls-on-items", r"\b(?:controls?|restrictions?)\s+on\s+(?:certain\s+|additional\s+)?(?:items|commodities|"
                           r"software|technolog(?:y|ies))\b", " on "),
     # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
-    ("licence-decision", r"(?:\blicen[cs]es?\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
+    ("licence-decision", r"(?:\b(?:licen[cs]es?|waivers?|authori[sz]ations?)\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
                          r"cancell?ed|issued|pulled)\b|\b(?:grant(?:s|ed)?|revok(?:es|ed)|approv(?:es|ed)|den(?:ies|ied)|"
                          r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?)\b"
-                         r"[^.;:]{0,40}\blicen[cs]es?\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
-                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen"),
+                         r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
+                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen|waiver|authori|veu|end-user|end user"),
     # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
-                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?)\b[^.;:]{0,60}\b(?:chips?|"
+                        r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?|let(?:s|ting)?)\b[^.;:]{0,60}\b(?:chips?|"
                         r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
-                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
-                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval"),
+                        r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?|rare[- ]earths?|magnets?|gallium|germanium|antimony|graphite|"
+                        r"critical minerals?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
+                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval|rare|magnet|gallium|germanium|antimony|graphite|mineral"),
     # A rule widening or suspending the reach of a list (affiliates of listed parties, 50% ownership).
     ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
-                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension"),
+                   r"\b(?:affiliates|subsidiaries) of (?:certain |blacklisted |listed |sanctioned )?(?:[\w-]+ ){0,2}"
+                   r"(?:entities|firms|companies|parties)\b|"
+                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension|affiliates|subsidiaries"),
+    # Decisions of the multilateral export-control regimes, implemented in national lists.
+    ("multilateral-regime", r"\bwassenaar\b|\bmissile technology control regime\b|\bMTCR\b|\baustralia group\b|"
+                            r"\bnuclear suppliers group\b", "wassenaar|missile|mtcr|australia|nuclear"),
     ("countermeasure-list", r"\bcountermeasures? list\b|\bsanctions? list\b|\bwatch ?list\b", "list"),
+    # Sanctions on a number of named kinds of party: a listing ("… sanctions 50 Japanese companies").
+    ("sanctions-listing", r"\bsanction(?:s|ed|ing)?\s+(?:\d+|dozens of|several|more)\s+(?:[\w-]+\s+){0,2}?"
+                          r"(?:companies|firms|entities|defen[cs]e (?:firms|companies|contractors)|contractors|makers)\b",
+     "sanction"),
     # Easing an export control: an exemption from a ban, an export thaw.
     ("export-easing", r"\bexport (?:thaw|easing|reprieve|relief|waivers?|exemptions?)\b|"
                       r"\bexempt\w*\b[^.;:]{0,40}\bfrom (?:the |an? |its )?(?:[\w-]+ ){0,2}"
@@ -176,11 +202,14 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
     ("zh-dual-use", r"两用物项", "两用物项"),
     ("zh-export-licence", r"出口许可", "出口许可"),
-    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复)[^，。；！？]{0,20}出口|"
-                      r"出口[^，。；！？]{0,4}(?:松绑|解禁|放行)", "出口"),
+    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
+                      r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
-    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可", "许可"),
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|"
+                            r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
+     "许可|允许|批准|准许"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
+    ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )
 MEASURES = {"tariff": TARIFF_MEASURES + TARIFF_MEASURES_ZH,
             "export_control": EXPORT_MEASURES + EXPORT_MEASURES_ZH}
@@ -193,15 +222,16 @@ SPECIFIC_MEASURES = frozenset(rule.name for rules_ in MEASURES.values() for rule
 # --- Actions: a measure being announced, imposed, changed or threatened. -------------------------
 ACTIONS = rules(
     ("act-impose", r"\b(?:impos(?:e|es|ed|ing)|slap(?:s|ped|ping)?|levie[sd]|sets?(?! to\b| for\b)|setting|"
+                   r"(?<=\bwill )tax|(?<=\bto )tax|tax(?:es|ed)(?= (?:[\w'’-]+ ){0,3}(?:imports?|imported|goods|products|made))|"
                    r"hits?\b[^.;:]{0,40}\bwith|enact(?:s|ed)?|introduc(?:e|es|ed|ing)|matches|takes? action|"
                    r"(?:fires?|hits?|strikes?|answers?|responds?|retaliates?)(?: back)? with)\b"),
     ("act-raise", r"\b(?:rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed)?|"
                   r"doubl(?:e|es|ed)|tripl(?:e|es|ed)|escalat(?:e|es|ed|ing)|expand(?:s|ed|ing)?|expansion|"
                   r"widen(?:s|ed)?|broaden(?:s|ed)?|tighten(?:s|ed|ing)?|extend(?:s|ed|ing)?|extension)\b"),
-    ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|"
+    ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|halv(?:e|es|ed|ing)|trim(?:s|med|ming)?|"
                  r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"
                  r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
-                 r"drop(?:s|ped|ping)?|"
+                 r"drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|"
                  r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
                  r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation)\b"),
     ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"
@@ -210,11 +240,11 @@ ACTIONS = rules(
                      r"decision|decides?|modif(?:y|ies|ied|ying|ication)|adjust(?:s|ed|ing)?|"
                      r"revis(?:e|es|ed|ion|ions)|amend(?:s|ed|ment|ments)?|reinstat(?:e|es|ed)|"
                      r"restor(?:e|es|ed)|require(?:s|d)?|requiring|assessed|collect(?:s|ed|ing)?|"
-                     r"charg(?:e|es|ed|ing))\b"),
+                     r"charg(?:e|es|ed|ing)|grant(?:s|ed|ing)?|allow(?:s|ed|ing)?|let(?:s)?)\b"),
     ("act-threaten", r"\bthreat(?:en|ens|ened|ening)?\b"),
     # "bans", "curbs", "limits" … are verbs only with an object after them ("China curbs exports"),
     # not as nouns ("US chip curbs", "curbs on exports").
-    ("act-restrict", r"\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
+    ("act-restrict", r"(?<!\bexport )(?<!\bimport )(?<!\btravel )\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
                      r"curb(?:ed|ing)?|curtail(?:s|ed)?|limiting|halt(?:ed|ing)?|needs? (?:an? )?(?:export )?"
                      r"licen[cs]es?)\b|\b(?:bans|bars|blocks|curbs|limits|halts)\b(?!\s+(?:on|against|over|in|for|"
                      r"to|will|would|could|are|were|have|has|and)\b)(?=\s+[\w$])"
@@ -275,7 +305,10 @@ HARD_VETOES = rules(
     ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
                          r"automakers?|carmakers?|consumers|shoppers|investors|ceos?|executives?|importers|"
                          r"lobbyists?|unions?|lawmakers|legislators|senators?|democrats|republicans|critics|"
-                         r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b|"
+                         r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b"
+                         r"(?<!lawmakers)(?<!legislators)(?<!senators)(?<!senator)|"
+                         r"^(?:[\w'.-]+\s+){0,2}(?:lawmakers|legislators|senators?)\b(?!\s+(?:approv\w*|backs?|backed|"
+                         r"pass(?:es|ed)?|vot(?:e|es|ed) (?:for|to)|adopt(?:s|ed)?|green-?light\w*|sign(?:s|ed)? off)\b)|"
                          r"\b(?:ceo|chief executive|economists?|analysts?)\s+(?:says?|said|warns?|sees?|expects?)\b"),
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
@@ -289,6 +322,9 @@ HARD_VETOES = rules(
     # Administering a tariff-rate quota is routine, in news too.
     ("veto-quota-administration", r"\bquota (?:allocations?|administration|fill(?:ed)?|reallocations?|certificates?|"
                                   r"applications?)\b|\bTRQ (?:allocations?|administration|fill)\b"),
+    # Procedure: extending or prolonging a probe or its deadline is not a measure.
+    ("veto-procedure", r"\b(?:extend(?:s|ed|ing)?|prolong(?:s|ed|ing)?)\b[^.;:]{0,40}\b(?:probes?|investigations?|"
+                       r"inquiry|inquiries|reviews?|deadlines?)\b"),
     ("veto-opinion-title", r"^(?:opinion|op-ed|editorial|commentary|column|analysis|explainer|explained|"
                            r"factbox|fact box|q&a|viewpoint|view|letters?|podcast|timeline|live updates)\s*[:|\-–—]"),
     ("veto-routine", r"\binformation collection\b|\bcomment request\b|\brequest for (?:public )?comments?\b|"
@@ -299,7 +335,7 @@ HARD_VETOES = rules(
                      r"\bfinal results\b|\binitiation of\b|\bscope (?:ruling|inquiry|inquiries)\b|"
                      r"\bcovered merchandise\b|\bpostponement\b|\bextension of time\b|\binterest rates?\b|"
                      r"\bannual report\b|\bwhite paper\b|\bquota allocations?\b|\bmaintenance window\b|"
-                     r"\bACE (?:maintenance|outage|deployment|release|downtime)\b|\bentry summary\b|"
+                     r"\bACE (?:maintenance|outage|deployment|release|downtime|reports?|certification|functionality|enhancements?)\b|\bentry summary\b|"
                      r"\bpublication of a report\b|\breport on the effect\b|\bchanged circumstances review\b|"
                      r"\bopportunity to request\b|\bdelegation of authority\b|\bprivacy act\b|"
                      r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
@@ -321,7 +357,7 @@ HARD_VETOES_ZH = rules(
      r"就(?:美|美国|美方|欧盟|欧方|日本|日方|荷兰|加拿大|印度|英国|澳大利亚|墨西哥|韩国|外方)[^。]*?"
      r"(?:答记者问|发表谈话|谈话|回应|表态|评论)"),
     ("veto-zh-foreign-ministry", r"外交部(?![^。]*(?:宣布|决定))"),
-    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见"),
+    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见|延长[^，。]{0,20}调查"),
 )
 SOFT_VETOES = rules(
     ("soft-reaction", r"\b(?:respond(?:s|ed)?|react(?:s|ed)?|reaction|slam(?:s|med)?|condemn(?:s|ed)?|"
@@ -366,11 +402,15 @@ SOFT_VETOES_ZH = rules(
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
+    # Analysis a year on: the measure is the background ("…一周年：何去何从").
+    ("soft-zh-later", r"周年|回顾|复盘|何去何从"),
 )
 # A source whose name says it publishes opinion.
 OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
 # Context clauses: a measure named only here is background ("… amid tariff fears").
-CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless)\b[^,;:]*", I)
+CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
+                            r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little)"
+                            r")\b[^,;:]*", I)
 # A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
 # "threat" does not make the title announce it.
 POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
@@ -399,7 +439,8 @@ SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
 
 # Export-control measures that list parties, and those that control goods: a report of one kind
 # and a report of only the other kind are two announcements.
-LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list", "countermeasure-list", "zh-export-list"})
+LISTING_MEASURES = frozenset({"entity-list", "add-to-list", "zh-entity-list", "countermeasure-list", "zh-export-list",
+                              "sanctions-listing"})
 GOODS_MEASURES = frozenset({"restrict-exports", "restrictions-on-exports", "restrict-controlled-sales",
                             "restrictions-on-controlled-goods", "controlled-goods-squeeze", "goods-controls",
                             "tech-access", "zh-export-ban", "zh-dual-use", "zh-technology-control", "export-easing"})

@@ -202,21 +202,33 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
     when one of them is undated;
     never a list of parties against controls on goods."""
     event = entry.event
-    if candidate.actors.isdisjoint(event.actors) or _one_kind_each(candidate.measures, entry.measures()):
-        return False
+    products = bool(candidate.products and event.products) and compatible_products(candidate.products, event.products)
+    if not products and _one_kind_each(candidate.measures, entry.measures()):
+        return False             # (both naming the same goods are both about goods, whatever the list word)
     kinds = profile.kinds & entry.union("kinds") | signature.generic_kinds(candidate.topics & frozenset(event.topics))
-    products = not candidate.products.isdisjoint(event.products)
-    anchors = products + sum(not a.isdisjoint(b) for a, b in (
-        (candidate.targets, event.targets), (candidate.rates, event.rates),
-        (profile.statutes, entry.union("statutes"))))
+    rates = not candidate.rates.isdisjoint(event.rates)
+    statutes = not profile.statutes.isdisjoint(entry.union("statutes"))
+    anchors = products + rates + statutes + (not candidate.targets.isdisjoint(event.targets))
+    close = apart is not None and apart <= 1.0
+    anchors += close and profile.effect and entry.effect       # both report it taking effect, the same day
     if not candidate.dated or event.published_at is None:
         anchors -= 1             # first seen is only a bound on when it was published
     else:                        # a company or place named within two days; of any age, it names many decisions
         anchors += not profile.names.isdisjoint(entry.union("names"))
-    same_scope = (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets)
-                  and profile.direction is not None and profile.direction == entry.direction)
+    same_direction = profile.direction is not None and profile.direction == entry.direction
+    same_scope = same_direction and (
+        (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets))
+        or (_terse_official(candidate.official, candidate.products, candidate.rates, event)
+            and not candidate.targets.isdisjoint(event.targets)))
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,
-                           close=apart is not None and apart <= 1.0, same_scope=same_scope)
+                           close=close, same_scope=same_scope, numbers=rates or statutes)
+
+
+def _terse_official(official: bool, products: frozenset[str], rates: frozenset[str], event: Event) -> bool:
+    """One of the two is an official document whose title names neither goods nor a rate ("…关于对原产于
+    加拿大的部分进口商品加征关税的公告"): its scope is in the text, so the other report's goods do not differ."""
+    return ((official and not products and not rates)
+            or (event.authority == "official" and not event.products and not event.rates))
 
 
 @dataclass(frozen=True, slots=True)

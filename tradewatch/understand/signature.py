@@ -88,14 +88,20 @@ def generic_kinds(topics) -> frozenset[str]:
 
 
 def agree(actors_a: frozenset[str], actors_b: frozenset[str], kinds: frozenset[str], anchors: int, *,
-          products: bool = False, close: bool = False, same_scope: bool = False) -> bool:
+          products: bool = False, close: bool = False, same_scope: bool = False, numbers: bool = False) -> bool:
     """Whether two reports' signatures name one measure: a shared actor, a shared kind, and anchors
-    in common (products, targets, rates, statutes): one for a specific kind (anti-dumping,
-    dual-use …); for a generic one two, or within a day the same products, or the same scope (equal
-    products and targets, even none, and the same direction). `kinds` and `anchors` are what the
-    two have in common; conflicts are checked elsewhere."""
-    if actors_a.isdisjoint(actors_b) or not kinds:
+    in common (products, targets, rates, statutes; taking effect on the same day): one for a specific
+    kind (anti-dumping, dual-use …); for a generic one two, or within a day the same products, a
+    rate or a statute, or the same scope (equal products and targets, even none, and the same
+    direction). A report that names no actor ("10% lumber levy now in force") agrees within a day
+    on two anchors, one of them the goods. `kinds` and `anchors` are what the two have in common;
+    conflicts are checked elsewhere."""
+    if not kinds:
+        return False
+    if not actors_a or not actors_b:
+        return close and products and anchors >= 2 and bool(actors_a or actors_b)
+    if actors_a.isdisjoint(actors_b):
         return False
     if kinds - GENERIC:
         return anchors >= 1
-    return anchors >= 2 or (close and (products or same_scope))
+    return anchors >= 2 or (close and (products or same_scope or numbers))

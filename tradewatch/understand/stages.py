@@ -20,13 +20,13 @@ DIRECTION_UP = re.compile(
     r"controls|bans?))\b|"
     r"加征|提高|上调|加强|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
 DIRECTION_DOWN = re.compile(
-    r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
+    r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|halv\w*|trim|trims|trimm\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
     r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|"
     r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
     r"暂停|取消|放宽|下调|降低|豁免|排除|移出|停止实施|延期|缓征|免征", I)
 # Cheap tests before the patterns above: literals one of which each needs.
-DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "paus", "lift", "exempt", "exclu",
+DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
                         "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
                         "豁免", "排除", "移出", "停止", "延期", "缓征", "免征")
@@ -35,22 +35,22 @@ DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "roll", "suspen", "pau
 DIRECTION_DOWN_ACTS = re.compile(
     r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
     r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies)\b"
-    r"(?![^.;:]{0,40}\bto \d)|"
-    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,8}(?:关税|禁令|管制|措施|限制)", I)
+    r"(?![^.;:]{0,40}(?<!\bup )\bto \d)|"
+    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制)", I)
 DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
                              "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
                              "推迟")
 # A plan or a consideration is another stage than the decision it may lead to.
 # Also a plan named with its noun ("plans rare-earth export curbs", "酝酿对…加征关税").
-STAGE_PLAN = re.compile(r"\b(?:plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
+STAGE_PLAN = re.compile(r"\b(?:propos(?:e|es|ed|ing|als?)|plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"
                         r"weighs|weighing|plans (?:[\w-]+ ){0,3}?(?:curbs|controls|tariffs|duties|levies|bans|"
                         r"restrictions|measures))\b|酝酿|考虑对|计划对|拟对|拟将", I)
-STAGE_PLAN_NEEDS = ("plan", "consider", "mull", "weigh", "酝酿", "考虑对", "计划对", "拟对", "拟将")
+STAGE_PLAN_NEEDS = ("propos", "plan", "consider", "mull", "weigh", "酝酿", "考虑对", "计划对", "拟对", "拟将")
 STAGE_EFFECT_NEEDS = ("effect", "force", "kick", "begin", "began", "start", "生效", "实施", "今起", "落地")
 STAGE_EFFECT = re.compile(
-    r"\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
-    r"\b(?:come|comes|came|coming|enter|enters|entered) into force\b|\bkick(?:s|ed)? in\b|"
-    r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in effect\b|"
+    r"(?<!\bto )(?<!\bwill )(?<!\bwould )(?<!\bset to )\b(?:take|takes|took|taking) effect\b|\b(?:go|goes|went|going) into effect\b|"
+    r"(?<!\bto )(?<!\bwill )\b(?:come|comes|came|coming|enter|enters|entered) into force\b|(?<!\bto )(?<!\bwill )\bkick(?:s|ed)? in\b|"
+    r"\b(?:begins?|began|starts?|started) (?:collecting|imposing|charging|levying)\b|\bnow in (?:effect|force)\b|"
     r"正式生效|开始实施|正式实施|今起|落地", I)
 
 # A measure that takes effect as it is announced: its announcement and its taking effect are one
