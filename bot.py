@@ -9,6 +9,7 @@ JobQueue) → run. Nothing else wires things together. Commands:
     python bot.py replay FILE.jsonl   classify and dedupe recorded items, one JSON line per item
     python bot.py export events|deliveries [--since YYYY-MM-DD] [--format csv|jsonl]
                                       the record on stdout; reads while `run` runs
+    python bot.py db upgrade          create or migrate the PostgreSQL schema (DATABASE_URL)
 """
 from __future__ import annotations
 
@@ -66,17 +67,40 @@ def setup_logging(level: str, token: str = "") -> None:
 
 def open_services(settings: Settings, *, with_fetcher: bool = True, read_only: bool = False):
     """Build the shared services: catalog, store (read-only: no lock) and fetcher. Raises ConfigError / StorageError."""
-    from storage import open_store
     from tradewatch.ingest.catalog import load_catalog
     from tradewatch.services import Services
 
     sources = load_catalog(settings.sources_file)
-    store = open_store(Path(settings.data_dir) / DB_FILE, read_only=read_only)
+    store = open_configured_store(settings, read_only=read_only)
     fetcher = None
     if with_fetcher:
         from tradewatch.ingest.fetch import Fetcher
         fetcher = Fetcher.from_settings(settings, sources=sources)
     return Services(settings=settings, store=store, sources=sources, fetcher=fetcher)
+
+
+def open_configured_store(settings: Settings, *, read_only: bool = False):
+    """PostgreSQL when DATABASE_URL is set (schema migrated first), else the embedded database in DATA_DIR."""
+    if settings.database_url:
+        from datetime import timedelta
+
+        from storage.postgres import open_postgres
+        return open_postgres(settings.database_url, lease=timedelta(seconds=settings.tw_claim_lease_seconds))
+    from storage import open_store
+    return open_store(Path(settings.data_dir) / DB_FILE, read_only=read_only)
+
+
+def cmd_db(settings: Settings, action: str) -> int:
+    """`db upgrade`: apply the PostgreSQL migrations not applied yet (start-up does it too)."""
+    if not settings.database_url:
+        print("TradeWatch: db upgrade needs DATABASE_URL=postgresql://…; the embedded database needs no "
+              "migration", file=sys.stderr)
+        return 2
+    from storage.postgres import redact, upgrade
+    applied, version = upgrade(settings.database_url)
+    done = f"applied migration{'s' * (len(applied) != 1)} {', '.join(map(str, applied))}" if applied else "already up to date"
+    print(f"TradeWatch: {redact(settings.database_url)}: {done}; schema version {version}")
+    return 0
 
 
 def build_application(services):
@@ -158,6 +182,12 @@ async def _post_init(app) -> None:
     app.job_queue.run_once(lambda _ctx: deliverer.resume(), when=0, name="resume-deliveries")
     app.job_queue.run_repeating(lambda _ctx: deliverer.digest_tick(), interval=DIGEST_TICK, first=DIGEST_TICK,
                                 name="digests", job_kwargs={"max_instances": 1, "coalesce": True})
+    if services.settings.tw_http_addr:
+        from tradewatch.deliver.web import HealthServer
+        health = HealthServer(services, services.settings.tw_http_addr,
+                              alive=lambda: app.running and app.job_queue.scheduler.running)
+        await health.start()
+        app.bot_data["health"] = health
 
 
 def schedule_reminders(job_queue, reminders) -> None:
@@ -182,6 +212,8 @@ async def set_command_menu(bot, commands) -> bool:
 
 
 async def _post_shutdown(app) -> None:
+    if "health" in app.bot_data:
+        await app.bot_data["health"].stop()
     await app.bot_data["services"].aclose()
 
 
@@ -212,8 +244,11 @@ def _run_telegram(services) -> int:
     try:
         # bootstrap_retries=-1: while Telegram cannot be reached at start-up, keep trying (with
         # backoff) instead of exiting; a rejected token still stops at once.
-        app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
-                        drop_pending_updates=False, close_loop=False, stop_signals=None)
+        if services.settings.telegram_webhook_url:
+            _run_webhook(app, services.settings)
+        else:           # PTB's polling start-up deletes a webhook left from webhook mode first
+            app.run_polling(timeout=int(services.settings.tw_poll_timeout), bootstrap_retries=-1,
+                            drop_pending_updates=False, close_loop=False, stop_signals=None)
     except InvalidToken:
         print("TradeWatch: Telegram rejected TELEGRAM_BOT_TOKEN (InvalidToken): check the token "
               "from @BotFather and TELEGRAM_API_URL.", file=sys.stderr)
@@ -228,6 +263,26 @@ def _run_telegram(services) -> int:
         loop.run_until_complete(asyncio.gather(*(r.shutdown() for r in app.bot_data["requests"])))
         loop.close()
     return 130 if signal.SIGINT in stopped_by else 0
+
+
+def webhook_secret(settings: Settings) -> str:
+    """TELEGRAM_WEBHOOK_SECRET, or one derived from the bot token (the same in every process)."""
+    import hashlib
+    derived = hashlib.sha256(f"tradewatch-webhook:{settings.telegram_bot_token}".encode()).hexdigest()
+    return settings.telegram_webhook_secret or derived
+
+
+def _run_webhook(app, settings: Settings) -> None:
+    """Webhook mode: setWebhook(TELEGRAM_WEBHOOK_URL, secret) at start-up, then serve TW_LISTEN.
+    Requests without the secret token are refused with 403 (PTB's webhook handler)."""
+    from urllib.parse import urlsplit
+
+    host, _, port = settings.tw_listen.rpartition(":")
+    print(f"TradeWatch: webhook mode: listening on {settings.tw_listen} for {settings.telegram_webhook_url}",
+          file=sys.stderr, flush=True)
+    app.run_webhook(listen=host, port=int(port), url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                    webhook_url=settings.telegram_webhook_url, secret_token=webhook_secret(settings),
+                    bootstrap_retries=-1, drop_pending_updates=False, close_loop=False, stop_signals=None)
 
 
 def cmd_once(settings: Settings, as_json: bool) -> int:
@@ -272,6 +327,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     export.add_argument("what", choices=("events", "deliveries"))
     export.add_argument("--since", metavar="YYYY-MM-DD", help="only records from that day (UTC) on")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="default csv")
+    db = sub.add_parser("db", help="the PostgreSQL database (DATABASE_URL)")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: create or migrate the schema")
     return parser.parse_args(argv)
 
 
@@ -288,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_once(settings, args.json)
         if args.command == "export":
             return cmd_export(settings, args.what, args.since, args.format)
+        if args.command == "db":
+            return cmd_db(settings, args.action)
         return cmd_sources(settings, args.check)
     except (ConfigError, StorageError) as exc:
         print(f"TradeWatch: {exc}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """`make bench` / `python -m bench [NAME …] [--markdown]`: run the benchmarks and print each figure beside its target.
 
 The six benchmarks are pipeline, storage, fanout, fetch, service and rules (each also runs alone as
-`python -m bench.NAME`). Each prints its table as it finishes; a summary of every judged figure
+`python -m bench.NAME`); `--database postgresql://…` measures storage on PostgreSQL. Each prints its table as it finishes; a summary of every judged figure
 follows, and the exit status is 1 when a target was missed or a benchmark failed. The machine's
 load is printed first: these are wall-clock figures on a shared 2-core machine. `--markdown`
 also prints every figure as the README's table.
@@ -48,7 +48,12 @@ def run_one(name: str) -> list[Figure]:
 
 def main(argv: list[str]) -> int:
     markdown = "--markdown" in argv
-    names = [a for a in argv if a != "--markdown"] or list(BENCHMARKS)
+    argv = [a for a in argv if a != "--markdown"]
+    if "--database" in argv:            # `storage --database postgresql://…`: the PostgreSQL store
+        at = argv.index("--database")
+        storage.DATABASE_URL = argv[at + 1] if at + 1 < len(argv) else None
+        del argv[at:at + 2]
+    names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         print(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)

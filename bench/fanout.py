@@ -72,13 +72,17 @@ class FakeProcess:
         self.token, self.url = started["token"], started["url"]
 
     def finish(self) -> tuple[list[float], int, float | None]:
+        report = self.report()
+        return report["times"], report["sent"], report["cpu"]
+
+    def report(self) -> dict:
+        """Stop the fake: its arrival times, messages accepted, distinct chats reached, CPU seconds."""
         try:
             out, _ = self._process.communicate("report\n", timeout=60)
         finally:
             if self._process.poll() is None:
                 self._process.kill()
-        report = json.loads(out.strip().splitlines()[-1])
-        return report["times"], report["sent"], report["cpu"]
+        return json.loads(out.strip().splitlines()[-1])
 
 
 def serve_fake(chats: int, latency: float) -> int:
@@ -92,7 +96,9 @@ def serve_fake(chats: int, latency: float) -> int:
     sys.stdin.readline()
     with fake._cond:
         times = list(fake.times["sendMessage"])
-    print(json.dumps({"times": times, "sent": len(fake.sent()), "cpu": time.process_time()}), flush=True)
+    chats_reached = [m.chat_id for m in fake.sent()]
+    print(json.dumps({"times": times, "sent": len(chats_reached), "distinct": len(set(chats_reached)),
+                      "cpu": time.process_time()}), flush=True)
     fake.stop()
     return 0
 

@@ -23,7 +23,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bench.common import Figure, FixedClock, at_most, exit_code, info, print_figures
+from bench.common import Figure, at_most, exit_code, info, print_figures
 from bench.corpus import Corpus
 from bench.pipeline import SOURCES, heartbeat
 from storage import open_store

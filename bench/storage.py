@@ -10,7 +10,13 @@ event (median of 300 adds), the file size and the process memory (the index incl
 start-up (open + index) at 50,000 within 1 s; an add at 50,000 costs at most twice an add at
 1,000; `/latest` under 20 ms at 50,000; memory under 200 MB.
 
-    python -m bench.storage [--sizes 1000,10000,50000]
+    python -m bench.storage [--sizes 1000,10000,50000] [--database postgresql://…]
+
+With `--database` (or `python -m bench storage --database …`) the same figures are taken on
+PostgreSQL: each size is built in a schema of its own (tw_bench_<size>, dropped afterwards; the
+database's other tables are not touched), start-up is `open_postgres`, the "file size" is the
+schema's tables and indexes on the server, and memory is this client process's (the server's is
+not counted).
 """
 from __future__ import annotations
 
@@ -42,15 +48,54 @@ TARGET_MEMORY_MB = 200.0
 TARGET_STARTUP_SECONDS = 1.0        # open + dedupe index, at the largest size
 SOURCE = Source("wire-en", "Example Wire", "rss", "https://wire.example.org/rss")
 DB_NAME = "tradewatch.json"
+DATABASE_URL: str | None = None          # set by --database: PostgreSQL instead of the file store
 
 
-def build(path: Path, size: int, seed: int = 7) -> dict:
+def _schema_url(database: str, size: int) -> tuple[str, str]:
+    """(conninfo with search_path set to this size's schema, the schema's name)."""
+    from psycopg.conninfo import make_conninfo
+    schema = f"tw_bench_{size}"
+    return make_conninfo(database, options=f"-c search_path={schema}"), schema
+
+
+def _open(path: Path, database: str | None, size: int, fresh: bool = False):
+    """The store under test: the file store at `path`, or PostgreSQL in this size's own schema."""
+    if database is None:
+        from storage import open_store
+        return open_store(path)
+    import psycopg
+
+    from storage.postgres import open_postgres
+    url, schema = _schema_url(database, size)
+    if fresh:
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"CREATE SCHEMA {schema}")
+    return open_postgres(url)
+
+
+def _size_mb(path: Path, database: str | None, size: int) -> float:
+    if database is None:
+        return sum(p.stat().st_size for p in path.parent.iterdir() if p.is_file()) / 1e6
+    import psycopg
+    with psycopg.connect(database) as conn:
+        return conn.execute("SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                            (_schema_url(database, size)[1],)).fetchone()[0] / 1e6
+
+
+def _drop(database: str | None, size: int) -> None:
+    if database is not None:
+        import psycopg
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {_schema_url(database, size)[1]} CASCADE")
+
+
+def build(path: Path, size: int, seed: int = 7, database: str | None = None) -> dict:
     """Fill a new database at `path` with `size` events and what accompanies them; compact, close."""
-    from storage import open_store
-
     corpus = Corpus(seed)
     started = time.perf_counter()
-    with open_store(path) as store:
+    with _open(path, database, size, fresh=True) as store:
         for number in range(size):
             first_seen, published = spread(NOW, RETENTION, corpus.rng)
             store.events.add(corpus.event(corpus.relevant(), SOURCE, first_seen, published))
@@ -61,19 +106,18 @@ def build(path: Path, size: int, seed: int = 7) -> dict:
             store.subscribers.put(Subscriber(chat_id=10_000_000 + chat, created_at=NOW))
         for source in range(30):
             store.sources.put(SourceState(f"source-{source}", etag='"v1"', last_check=NOW, baseline_done=True))
-        store.compact()
+        getattr(store, "compact", lambda: None)()
     return {"build_seconds": time.perf_counter() - started}
 
 
-def measure(path: Path, size: int, seed: int = 8) -> dict:
+def measure(path: Path, size: int, seed: int = 8, database: str | None = None) -> dict:
     """Open the database at `path` in this (fresh) process and time what the service does with it."""
-    from storage import open_store
     from tradewatch.understand.dedupe import EventIndex
 
     base_rss = rss_mb()
-    file_bytes = sum(p.stat().st_size for p in path.parent.iterdir() if p.is_file())
+    file_bytes = _size_mb(path, database, size) * 1e6
     started = time.perf_counter()
-    store = open_store(path)
+    store = _open(path, database, size)
     opened = time.perf_counter()
     index = EventIndex(WINDOW)
     for event in store.events.since(NOW - WINDOW):
@@ -112,12 +156,17 @@ def peak_rss_mb() -> float:
     return rss_mb()
 
 
-def measure_size(size: int) -> dict:
-    """Build then measure one size, each in its own fresh interpreter, in a temporary directory."""
+def measure_size(size: int, database: str | None = None) -> dict:
+    """Build then measure one size, each in its own fresh interpreter, in a temporary directory
+    (or this size's schema of the PostgreSQL `database`, dropped afterwards)."""
+    more = ("--database", database) if database else ()
     with tempfile.TemporaryDirectory(prefix="tw-bench-storage-") as tmp:
         path = Path(tmp) / "data" / DB_NAME
-        built = run_child("bench.storage", "--build", str(path), "--size", str(size))
-        return {**run_child("bench.storage", "--measure", str(path), "--size", str(size)), **built}
+        try:
+            built = run_child("bench.storage", "--build", str(path), "--size", str(size), *more, timeout=3600)
+            return {**run_child("bench.storage", "--measure", str(path), "--size", str(size), *more), **built}
+        finally:
+            _drop(database, size)
 
 
 def figures(results: list[dict]) -> list[Figure]:
@@ -157,8 +206,8 @@ def _latest(r: dict, n: str, name: str, key: str, p95: str) -> Figure:
                   figure.target, figure.ok)
 
 
-def run(sizes: tuple[int, ...] = SIZES) -> list[Figure]:
-    return figures([measure_size(size) for size in sizes])
+def run(sizes: tuple[int, ...] = SIZES, database: str | None = None) -> list[Figure]:
+    return figures([measure_size(size, database or DATABASE_URL) for size in sizes])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,13 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--database", help="postgresql://… : measure the PostgreSQL store instead")
     args = parser.parse_args(argv)
     if args.build or args.measure:
-        result = build(args.build, args.size) if args.build else measure(args.measure, args.size)
-        print(json.dumps(result))
+        step = build if args.build else measure
+        print(json.dumps(step(args.build or args.measure, args.size, database=args.database)))
         return 0
-    result = run(tuple(int(s) for s in args.sizes.split(",")))
-    print_figures("Storage: durable store (snapshot + journal)", result)
+    result = run(tuple(int(s) for s in args.sizes.split(",")), args.database)
+    print_figures("Storage: " + ("PostgreSQL" if args.database else "durable store (snapshot + journal)"), result)
     return exit_code(result)
 
 

@@ -1,7 +1,8 @@
 """The storage interface the rest of TradeWatch codes against (Protocols only, no tinydb here).
 
 `storage.open_store(path | None)` returns a `Store`: `None` means in memory, a path means the
-durable JSON-backed database. Every method is synchronous, cheap, and called on the event loop
+durable JSON-backed database; `storage.postgres.open_postgres(url)` the PostgreSQL one, which
+several processes may share. Every method is synchronous, cheap, and called on the event loop
 thread only (TinyDB is single-threaded). Values in and out are `tradewatch.models` dataclasses;
 documents never leave `storage/`.
 """
@@ -55,8 +56,9 @@ class Deliveries(Protocol):
 
     def enqueue(self, event_id: str, chat_ids: Iterable[int | str], now: datetime,
                 kind: str = "alert") -> int: ...  # skips pairs already known; returns how many were added
-    def pending(self) -> list[Delivery]: ...               # oldest first
+    def pending(self) -> list[Delivery]: ...               # oldest first (PostgreSQL: those no other live process holds, claimed for this one)
     def get(self, event_id: str, chat_id: int | str) -> Delivery | None: ...
+    def claim(self, event_id: str, chat_id: int | str, now: datetime) -> bool: ...  # mark_sending if still pending and not held by another process
     def mark_sending(self, event_id: str, chat_id: int | str, now: datetime) -> None: ...  # attempts += 1
     def mark_sent(self, event_id: str, chat_id: int | str, message_id: int, now: datetime, reports: int = 1) -> None: ...
     def mark_failed(self, event_id: str, chat_id: int | str, error: str, now: datetime, final: bool) -> None: ...  # final=False keeps it pending
@@ -76,5 +78,7 @@ class Store(Protocol):
     deliveries: Deliveries
 
     def prune(self, now: datetime, retention_days: float) -> dict[str, int]: ...
+    def try_lead(self) -> bool: ...                        # whether this process runs the source schedule (always, embedded)
+    def is_alive(self) -> bool: ...                        # whether the store answers (for /healthz)
     def flush(self) -> None: ...                           # make everything written so far durable
     def close(self) -> None: ...

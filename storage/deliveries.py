@@ -57,6 +57,15 @@ class DeliveryStore:
         doc = self._db.doc(TABLE, _key(event_id, chat_id))
         return None if doc is None else decode(Delivery, doc)
 
+    def claim(self, event_id: str, chat_id: int | str, now: datetime) -> bool:
+        """Take the delivery for one send (attempts + 1); False when it is no longer pending. One
+        process owns this database, so nothing else holds a claim."""
+        current = self.get(event_id, chat_id)
+        if current is not None and current.status != "pending":
+            return False
+        self.mark_sending(event_id, chat_id, now)
+        return True
+
     def mark_sending(self, event_id: str, chat_id: int | str, now: datetime) -> None:
         delivery = self._get_or_new(event_id, chat_id, now)
         self._save(replace(delivery, attempts=delivery.attempts + 1))

@@ -41,6 +41,13 @@ class Store:
                 "seen": self.seen.prune(cutoff),
                 "deliveries": self.deliveries.prune(cutoff)}
 
+    def try_lead(self) -> bool:
+        """Always the leader: the DATA_DIR lock lets one process only use this database."""
+        return True
+
+    def is_alive(self) -> bool:
+        return not self._closed
+
     def compact(self) -> None:
         """Rewrite the snapshot now and empty the journal (a no-op in memory)."""
         self._db.compact()

@@ -8,6 +8,10 @@ Tests script it (`fail_next`, an outage with `fail_for`, non-JSON or unparseable
 `answer_raw_next`, `block`, `migrate`, chat admins, the bot's rights in a channel),
 inject updates (`send_command`, `press_button`, `chat_member_update`) and inspect what arrived
 (`sent`, `calls`, `times`, `callback_answers`), waiting with `await fake.wait_for(pred, timeout)`.
+Webhook mode as Telegram has it: `setWebhook` records the URL and secret (`webhook`), `getUpdates`
+is refused with 409 while one is set, `deleteWebhook` clears it. `hold_sends_after(n)` lets n
+sendMessage calls through and holds the rest unanswered (`held`) until `release_held()`, which
+refuses them with 502, unrecorded: a process killed meanwhile sent nothing more.
 Stdlib only (ThreadingHTTPServer in a daemon thread), no pytest imports: benchmarks and the
 end-to-end test use it too:
 
@@ -278,6 +282,9 @@ class FakeBotAPI:
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._closing = False
         self.in_flight = self.most_in_flight = 0        # requests being answered now / at most at once
+        self.webhook: dict[str, str] = {}               # url and secret_token from setWebhook
+        self.held = 0                                   # sendMessage calls being held now
+        self._sends_allowed: int | None = None          # hold_sends_after: sends still let through
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -398,6 +405,31 @@ class FakeBotAPI:
         raw = RawAnswer(status, body.encode() if isinstance(body, str) else body, content_type)
         with self._cond:
             self._failures.append(_Failure(method.lower(), None if chat_id is None else str(chat_id), raw, times))
+
+    def hold_sends_after(self, count: int) -> None:
+        """Let `count` more sendMessage calls through, then hold every further one unanswered."""
+        with self._cond:
+            self._sends_allowed = count
+
+    def release_held(self) -> None:
+        """Stop holding: the held calls are refused with 502 (nothing recorded), later ones served."""
+        with self._cond:
+            self._sends_allowed = None
+            self._changed()
+
+    def _hold(self) -> None:
+        """Called for each sendMessage: wait while holding; ApiError 502 for a call held then released."""
+        with self._cond:
+            if self._sends_allowed is None:
+                return
+            if self._sends_allowed > 0:
+                self._sends_allowed -= 1
+                return
+            self.held += 1
+            self._changed()
+            self._cond.wait_for(lambda: self._sends_allowed is None or self._closing)
+            self.held -= 1
+        raise ApiError(502, "Bad Gateway")
 
     # ---- injecting updates -----------------------------------------------------------------
     def send_command(self, chat_id: int, text: str, *, user_id: int | None = None,
@@ -533,7 +565,7 @@ class FakeBotAPI:
                 self._changed()
 
     def _methods(self) -> dict[str, Callable[[dict], Any]]:
-        api = (self.getMe, self.logOut, self.close, self.deleteWebhook, self.getWebhookInfo,
+        api = (self.getMe, self.logOut, self.close, self.setWebhook, self.deleteWebhook, self.getWebhookInfo,
                self.getUpdates, self.sendMessage, self.editMessageText, self.editMessageReplyMarkup,
                self.deleteMessage, self.answerCallbackQuery, self.setMyCommands, self.getMyCommands,
                self.deleteMyCommands, self.getChat, self.getChatMember, self.sendChatAction)
@@ -572,16 +604,26 @@ class FakeBotAPI:
     def close(self, params: dict) -> bool:
         return True
 
+    def setWebhook(self, params: dict) -> bool:  # noqa: N802
+        with self._cond:
+            self.webhook = {"url": str(params["url"]), "secret_token": str(params.get("secret_token", ""))}
+        return True
+
     def deleteWebhook(self, params: dict) -> bool:  # noqa: N802
-        if params.get("drop_pending_updates") in ("true", "True", True):
-            with self._cond:
+        with self._cond:
+            self.webhook = {}
+            if params.get("drop_pending_updates") in ("true", "True", True):
                 self._updates.clear()
         return True
 
     def getWebhookInfo(self, params: dict) -> dict:  # noqa: N802
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": self.pending_updates()}
+        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": self.pending_updates()}
 
     def getUpdates(self, params: dict) -> list[dict]:  # noqa: N802
+        if self.webhook:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
@@ -592,6 +634,7 @@ class FakeBotAPI:
             return [] if self._closing else self._updates[:limit]
 
     def sendMessage(self, params: dict) -> dict:  # noqa: N802
+        self._hold()
         with self._cond:
             chat = self._writable_chat(params["chat_id"])
             raw = str(params.get("text", ""))

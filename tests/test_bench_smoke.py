@@ -84,3 +84,21 @@ def test_figures_print_with_verdicts_and_as_markdown():
 
 def test_unknown_benchmark_is_refused():
     assert bench_main.main(["nonsense"]) == 2
+
+
+def test_fanout_with_two_processes_on_postgresql():
+    from bench import fanout_pg
+    from tests import pg
+    url = pg.require_postgres()
+    try:
+        result = fanout_pg.run_once(url, 12, 100.0, kill_at=None)
+    finally:
+        fanout_pg.drop(url)
+    assert result["distinct"] == 12 and result["sent"] == 12
+
+
+def test_storage_on_postgresql_builds_and_measures():
+    from tests import pg
+    url = pg.require_postgres()
+    result = storage.measure_size(60, url)
+    assert result["events"] == 60 + storage.ADDS and result["file_mb"] > 0

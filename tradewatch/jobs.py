@@ -6,6 +6,12 @@ console), reporting a source's failure once when it starts failing and once when
 job per source, never two runs of one source at once, plus housekeeping and a heartbeat line in
 the log every TW_HEARTBEAT_MINUTES (sources ok and failing, deliveries pending). Console mode
 schedules the same `Watch` on a bare APScheduler (see console.py).
+
+Several processes may share one PostgreSQL database: every one schedules the same jobs, but only
+the leader (`store.try_lead()`, asked every LEADER_EVERY) runs source passes, housekeeping and the
+start-up hand-off; the embedded store always leads. A process that becomes leader reloads the
+dedupe index, hands off what the old leader stored but did not notify, and runs every due source
+at once, so the schedule goes on within LEADER_EVERY of the old leader's death.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from tradewatch.deliver import metrics
 from tradewatch.models import Event, Source
 from tradewatch.pipeline import PassResult, Pipeline
 from tradewatch.services import Services
@@ -24,6 +31,7 @@ Notify = Callable[[list[Event], list[Event]], Awaitable[None]]
 Report = Callable[[str], None]
 HOUSEKEEPING_EVERY = timedelta(hours=6)
 NOTICE_EVERY = timedelta(minutes=1)
+LEADER_EVERY = timedelta(seconds=10)       # how often a process asks for (or keeps) the lead
 RETRY_TICK = timedelta(seconds=5)          # the retry job looks this often; rounds follow deliver/retry.py
 
 
@@ -35,12 +43,31 @@ class Watch:
         self.notify = notify
         self.report = report or (lambda text: log.warning("%s", text))
         self.pipeline = Pipeline(services)
+        self.leading = False
+
+    def check_lead(self) -> bool:
+        """Ask the store whether this process leads; True when it has just become the leader."""
+        was, self.leading = self.leading, bool(self.services.store.try_lead())
+        if self.leading and not was:
+            log.info("leader: this process runs the source schedule")
+        elif was and not self.leading:
+            log.warning("leader: this process lost the lead (another one runs the source schedule now)")
+        return self.leading and not was
+
+    async def take_over(self, sources: list[Source]) -> None:
+        """Become the one running the schedule: fresh dedupe index, unfinished hand-offs, due sources."""
+        self.pipeline.reload_index()
+        await self.resume_unnotified()
+        for source in sources:
+            if self.leading:
+                await self.run(source)
 
     async def run(self, source: Source, *, force: bool = False) -> PassResult:
         failures_before = self.services.store.sources.get(source.id).consecutive_failures
         result = await self.pipeline.run_source(source, force=force)
         if result.skipped:
             return result
+        metrics.of(self.services).count_pass(result)
         self._report_health(result, failures_before)
         alerts = [e for e in result.new if e.alert]
         if alerts or result.updated:
@@ -155,29 +182,39 @@ def schedule_all(job_queue, services: Services, notify: Notify,
             await notices.flush()
 
         job_queue.run_repeating(tell, interval=NOTICE_EVERY, first=NOTICE_EVERY, name="admin-notices")
-    for source in services.sources:
-        if not source.enabled:
-            continue
-
+    enabled = [source for source in services.sources if source.enabled]
+    first_lead = watch.check_lead()
+    for source in enabled:
         async def poll(_context, source: Source = source) -> None:
-            await watch.run(source)
+            if watch.leading:
+                await watch.run(source)
 
         job_queue.run_repeating(poll, interval=source.every, first=1, name=f"source:{source.id}",
                                 job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
 
     async def tidy(_context) -> None:
-        watch.housekeeping()
+        if watch.leading:
+            watch.housekeeping()
 
     async def beat(_context) -> None:
         watch.heartbeat()
 
     async def resume(_context) -> None:
-        await watch.resume_unnotified()
+        if watch.leading:
+            await watch.resume_unnotified()
+
+    async def lead(_context) -> None:
+        if watch.check_lead():
+            await watch.take_over(enabled)
 
     job_queue.run_repeating(tidy, interval=HOUSEKEEPING_EVERY, first=HOUSEKEEPING_EVERY, name="housekeeping")
     every = heartbeat_every(services)
     job_queue.run_repeating(beat, interval=every, first=every, name="heartbeat")
     job_queue.run_once(resume, when=0, name="resume-unnotified")
+    job_queue.run_repeating(lead, interval=LEADER_EVERY, first=LEADER_EVERY, name="leader",
+                            job_kwargs={"max_instances": 1, "coalesce": True})
+    if not first_lead:
+        log.info("leader: another process runs the source schedule; this one serves commands and deliveries")
     if retry:
         async def retry_pending(_context) -> None:
             await retry()

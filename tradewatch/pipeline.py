@@ -93,14 +93,20 @@ class Pipeline:
     def __init__(self, services: Services):
         self.services = services
         self.window = timedelta(days=services.settings.dedupe_window_days)
-        self.index = EventIndex(self.window)
-        for event in services.store.events.since(services.clock() - self.window):
-            self.index.add(event)
+        self.reload_index()
         # What start-up loaded (the store, the dedupe window) lives as long as the process: move it
         # out of the garbage collector's sight, or each full collection walks it and stalls the
         # loop (~150 ms with 10,000 events).
         gc.freeze()
         self._running: set[str] = set()
+
+    def reload_index(self) -> None:
+        """The dedupe index from the events stored within the window (at start, and when this
+        process takes over the schedule from another one on a shared database)."""
+        index = EventIndex(self.window)
+        for event in self.services.store.events.since(self.services.clock() - self.window):
+            index.add(event)
+        self.index = index
 
     def is_due(self, source: Source, now: datetime) -> bool:
         """Whether the source's next pass is due. The scheduler ticks every `source.every`, a

@@ -27,6 +27,7 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     started_at: datetime = field(default_factory=utcnow)
     bot_username: str = ""
+    metrics: Any = None                      # tradewatch.deliver.metrics.Metrics, made on first use
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)

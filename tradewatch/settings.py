@@ -40,9 +40,19 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("TELEGRAM_API_URL", "https://api.telegram.org", "Bot API server root; the bot calls {URL}/bot{TOKEN}/{method}."),
     Spec("TELEGRAM_PROXY", "", "Proxy for Bot API traffic (http://host:port); empty = HTTPS_PROXY/HTTP_PROXY from the environment, if set."),
     Spec("TELEGRAM_CHANNEL", "", "Channel to broadcast every event to: @name or -100… id. Empty = no channel."),
+    Spec("TELEGRAM_WEBHOOK_URL", "", "Public HTTPS URL Telegram posts updates to (webhook mode, needed for several processes); "
+         "empty = long polling."),
+    Spec("TELEGRAM_WEBHOOK_SECRET", "", "Secret token Telegram sends with every webhook request (1-256 of A-Z a-z 0-9 _ -); "
+         "empty = derived from the bot token, the same in every process."),
+    Spec("TW_LISTEN", "0.0.0.0:8443", "host:port the webhook server listens on (webhook mode only)."),
+    Spec("TW_HTTP_ADDR", "", "host:port for /healthz and /metrics (Prometheus); empty = off."),
     Spec("ADMIN_IDS", "", "Comma-separated Telegram user ids allowed to use /stats and /broadcast; they are also told when a source fails or recovers."),
     Spec("SOURCES_FILE", "sources.toml", "The sources catalog to use."),
     Spec("DATA_DIR", "./data", "Where the database lives (created if missing)."),
+    Spec("DATABASE_URL", "", "postgresql://user:password@host:port/dbname to keep everything in PostgreSQL "
+         "(several processes may share it); empty = the embedded database in DATA_DIR."),
+    Spec("TW_CLAIM_LEASE_SECONDS", "60", "PostgreSQL only: how long a process holds the deliveries it claimed; "
+         "a process that dies leaves them to the others after this."),
     Spec("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING, ERROR or CRITICAL."),
     Spec("DEDUPE_WINDOW_DAYS", "10", "How many days back a new item is compared with known events."),
     Spec("RETENTION_DAYS", "180", "Events, seen items and deliveries older than this are pruned."),
@@ -67,9 +77,15 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     telegram_proxy: str = ""
     telegram_channel: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    tw_listen: str = "0.0.0.0:8443"
+    tw_http_addr: str = ""
     admin_ids: frozenset[int] = frozenset()
     sources_file: Path = Path("sources.toml")
     data_dir: Path = Path("./data")
+    database_url: str = ""
+    tw_claim_lease_seconds: float = 60.0
     log_level: str = "INFO"
     dedupe_window_days: float = 10.0
     retention_days: float = 180.0
@@ -142,6 +158,27 @@ def _channel(raw: str) -> str:
     return raw
 
 
+def _address(raw: str) -> str:
+    """host:port with a port from 1 to 65535 ("" passes: off)."""
+    if raw:
+        host, _, port = raw.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, such as 127.0.0.1:9100")
+    return raw
+
+
+def _secret(raw: str) -> str:
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ValueError("must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
+
+
+def _database_url(raw: str) -> str:
+    if raw and not re.match(r"postgres(ql)?://", raw):
+        raise ValueError("must be a postgresql:// URL (postgresql://user:password@host:5432/dbname), or empty")
+    return raw
+
+
 def _token(raw: str) -> str:
     if raw and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", raw):
         raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
@@ -153,9 +190,15 @@ CONVERTERS: Mapping[str, Callable[[str], object]] = {
     "TELEGRAM_API_URL": _url,
     "TELEGRAM_PROXY": lambda raw: raw and _url(raw),
     "TELEGRAM_CHANNEL": _channel,
+    "TELEGRAM_WEBHOOK_URL": lambda raw: raw and _url(raw),
+    "TELEGRAM_WEBHOOK_SECRET": _secret,
+    "TW_LISTEN": _address,
+    "TW_HTTP_ADDR": _address,
     "ADMIN_IDS": _admin_ids,
     "SOURCES_FILE": Path,
     "DATA_DIR": Path,
+    "DATABASE_URL": _database_url,
+    "TW_CLAIM_LEASE_SECONDS": _number(24 * 3600),
     "LOG_LEVEL": _log_level,
     "DEDUPE_WINDOW_DAYS": _number(365),
     "RETENTION_DAYS": _number(3650),

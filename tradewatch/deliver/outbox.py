@@ -32,13 +32,14 @@ import html
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from tradewatch.deliver import metrics
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
 from tradewatch.deliver.reminders import reminder_markup, zone_of
-from tradewatch.deliver.render import MAX_TEXT, esc, render_alert, visible_len
+from tradewatch.deliver.render import render_alert, with_footer
 from tradewatch.deliver.route import Router
 from tradewatch.deliver.schedule import is_digest
 from tradewatch.deliver.retry import GAPS, MAX_ATTEMPTS, RetrySchedule
@@ -356,7 +357,7 @@ class Deliverer:
 
     async def _deliver(self, delivery: Delivery, events: dict[str, Event],
                        rendered: dict[str, tuple[Event, str] | str]) -> None:
-        """mark_sending → send → mark_sent (or mark_failed), for one still-pending delivery."""
+        """claim (mark_sending) → send → mark_sent (or mark_failed), for one still-pending delivery."""
         event_id, chat_id = delivery.event_id, self._sender.moved.get(chat_key(delivery.chat_id), delivery.chat_id)
         current = self._store.deliveries.get(event_id, chat_id)
         if current is None or current.status != "pending":
@@ -366,7 +367,8 @@ class Deliverer:
             self._store.deliveries.mark_failed(event_id, chat_id, f"{why}; last error: {current.error}",
                                                self._now(), final=True)
             return
-        self._store.deliveries.mark_sending(event_id, chat_id, self._now())
+        if not self._store.deliveries.claim(event_id, chat_id, self._now()):
+            return                           # sent meanwhile, or another process holds it (PostgreSQL)
         if is_digest(event_id):
             event, markup = None, self.router.digests.render(chat_id, event_id)
             if markup is None:
@@ -386,7 +388,9 @@ class Deliverer:
         if outcome.sent:
             self._store.deliveries.mark_sent(event_id, outcome.chat_id, outcome.message_id, self._now(),
                                              reports=max(1, len(event.reports)) if event else 1)
+            metrics.of(self._services).alerts.inc()
         else:
+            metrics.of(self._services).count_failure(outcome.error or "unknown", outcome.final)
             self._store.deliveries.mark_failed(event_id, outcome.chat_id, outcome.error or "unknown",
                                                self._now(), final=outcome.final)
 
@@ -428,6 +432,7 @@ class Deliverer:
         for delivery, finished in zip(todo, done):
             if finished is True:
                 self._store.deliveries.mark_edited(event.id, delivery.chat_id, reports)
+                metrics.of(self._services).edits.inc()
             elif isinstance(finished, Exception):
                 log.error("edit of %s in %s failed: %s; left for later", event.id, delivery.chat_id,
                           describe(finished))
@@ -435,12 +440,6 @@ class Deliverer:
 
 
     def _with_line(self, event: Event, markup: str, chat_id: int | str) -> str:
-        """The alert with this chat's "Matched: …" line at the end (the summary gives way to it)."""
-        line = self.router.line_for(event, chat_id, self._now()) if chat_id != self.channel else ""
-        if not line:
-            return markup
-        footer = esc(line, 600)
-        text = f"{markup}\n\n{footer}"
-        if visible_len(text) > MAX_TEXT:
-            text = f"{render_alert(replace(event, summary=''))}\n\n{footer}"
-        return text if visible_len(text) <= MAX_TEXT else markup
+        """The alert with this chat's "Matched: …" line at the end (`render.with_footer`)."""
+        return with_footer(event, markup, self.router.line_for(event, chat_id, self._now())
+                           if chat_id != self.channel else "")

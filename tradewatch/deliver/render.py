@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Sequence
 
@@ -306,3 +306,15 @@ def render_source_status(source: Source, state: SourceState | None, now: datetim
         return (f"⚠️ {label}\nFailing since {since} ({state.consecutive_failures}×): "
                 f"{esc(state.last_error or 'unknown error', FIELD_MAX)}\n{checks}")
     return f"✅ {label}\nOK · {checks}"
+
+
+def with_footer(event: Event, markup: str, line: str) -> str:
+    """The alert with a footer line at the end (a chat's "Matched: …"): the summary gives way to
+    it when the message would be too long, and the plain alert is sent when even that does not fit."""
+    if not line:
+        return markup
+    footer = esc(line, 600)
+    text = f"{markup}\n\n{footer}"
+    if visible_len(text) > MAX_TEXT:
+        text = f"{render_alert(replace(event, summary=''))}\n\n{footer}"
+    return text if visible_len(text) <= MAX_TEXT else markup

@@ -33,7 +33,7 @@ from typing import Iterable, Sequence
 
 from tradewatch.deliver import names as N
 from tradewatch.deliver import schedule
-from tradewatch.deliver.products import HS_PREFIXES, ProductCatalog, codes_in, hs_digits, overlaps
+from tradewatch.deliver.products import HS_PREFIXES, ProductCatalog, codes_in, hs_digits
 from tradewatch.models import Event, Subscriber
 
 SHARED_MAX = 100_000            # distinct compiled rule sets kept
