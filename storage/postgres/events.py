@@ -63,6 +63,13 @@ class PgEventStore:
     def all(self) -> list[Event]:
         return [decode(Event, doc) for doc, in self._db.all("SELECT doc FROM tw_events" + _NEWEST)]
 
+    def unnotified(self) -> list[Event]:
+        """What `all()` lists, only the alert events not yet handed off: the filter runs in the
+        server (the codec leaves out `notified` while False and keeps `alert`)."""
+        rows = self._db.all("SELECT doc FROM tw_events WHERE coalesce((doc->>'alert')::boolean, true) "
+                            "AND NOT coalesce((doc->>'notified')::boolean, false)" + _NEWEST)
+        return [decode(Event, doc) for doc, in rows]
+
     def count(self) -> int:
         return self._db.one("SELECT count(*) FROM tw_events")[0]
 
