@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench.common import ROOT, Figure, at_least, at_most, child_env, exit_code, info, print_figures
 from bench.corpus import Corpus
+from bench.pipeline import heartbeat
 from tradewatch.models import UTC, Source, Subscriber
 
 BENCH = "fanout"
@@ -36,7 +37,6 @@ RUNS = ((5_000, 1_000.0), (600, 30.0))
 LATENCY = 0.05
 TARGET_SHARE = 0.97
 TARGET_STALL_MS = 20.0
-HEARTBEAT = 0.005
 FIRST_CHAT = 100_000_001
 SOURCE = Source("fr-bis", "Federal Register: BIS", "federal_register", "https://fr.example.org/api",
                 authority="official", country="US")
@@ -181,15 +181,6 @@ async def deliver_once(fake, subscribers: int, limit: float, folder: Path) -> tu
             await beating
             gc.unfreeze()
             return wall, used, pool_size(bot), origin, max(stalls, default=0.0) * 1000
-
-
-async def heartbeat(stop: asyncio.Event, stalls: list[float]) -> None:
-    """Sleep HEARTBEAT at a time and record how much later than asked each wake-up came."""
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        asked = loop.time()
-        await asyncio.sleep(HEARTBEAT)
-        stalls.append(loop.time() - asked - HEARTBEAT)
 
 
 def measure(subscribers: int, limit: float, latency: float = LATENCY, in_process: bool = False) -> Measured:

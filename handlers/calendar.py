@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Update
 
@@ -18,16 +17,7 @@ from handlers import views
 from handlers.common import (Context, is_operator, may_manage, parse_number, reply, reply_with, services_of,
                              subscription)
 from tradewatch.deliver.render import render_upcoming
-from tradewatch.models import UTC, Event, Subscriber
-
-
-def _zone(subscriber: Subscriber) -> tzinfo:
-    if not subscriber.timezone or subscriber.timezone.upper() == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(subscriber.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+from tradewatch.models import Event, Subscriber
 
 
 def upcoming_dates(events: list[Event], rules: Subscriber, now: datetime, days: int,
@@ -35,7 +25,7 @@ def upcoming_dates(events: list[Event], rules: Subscriber, now: datetime, days: 
     """(date, kind, event) of the dates from today to `days` ahead (chat-local) of events the rules
     let through: the chat's topics and countries, and its alert rules when `book` (the router's
     RuleBook, from bot_data) is given."""
-    today = now.astimezone(_zone(rules)).date()
+    today = now.astimezone(rules.zone).date()
     if book is not None:
         compiled = book.compiled(rules)
         wanted = lambda e: compiled.decide(book.view(e), now) is not None  # noqa: E731

@@ -6,8 +6,9 @@ Chinese sources keep +08:00). Storage turns them into documents and back; nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -205,6 +206,19 @@ class Event:
         return replace(self, reports=self.reports + (report,), updated_at=now)
 
 
+def zone_named(name: str) -> tzinfo | None:
+    """The zone of an IANA name ("Europe/Berlin"), UTC for "UTC", None when there is no such zone
+    or the name is not one (a path, too long)."""
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return None
+    if name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 @dataclass(frozen=True)
 class Subscriber:
     """A chat that receives alerts, with its filters."""
@@ -232,6 +246,11 @@ class Subscriber:
     held: tuple[str, ...] = ()           # event ids held for the next digest (quiet hours, digest mode)
     digests: tuple[tuple[str, ...], ...] = ()  # digests made, until sent: (digest id, event id, …)
     digest_done: str = ""                # the period the last digest was made for (its id)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The chat's time zone (`/timezone`); UTC when the name is empty, unknown or malformed."""
+        return zone_named(self.timezone) or UTC
 
     @property
     def has_rules(self) -> bool:

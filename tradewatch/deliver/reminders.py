@@ -25,7 +25,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tradewatch.deliver.render import render_reminder
 from tradewatch.models import UTC, Delivery, Event, Subscriber, parse_reminder_id, reminder_id
@@ -39,13 +38,8 @@ RELOAD = timedelta(hours=6)         # the dated events are read from the store a
 
 
 def zone_of(subscriber: Subscriber) -> tzinfo:
-    """The chat's time zone; UTC when its name is unknown or malformed."""
-    if not subscriber.timezone or subscriber.timezone.upper() == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(subscriber.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    """The chat's time zone; UTC when its name is unknown or malformed (`Subscriber.zone`)."""
+    return subscriber.zone
 
 
 def due_moment(on: date, days: int, zone: tzinfo) -> datetime:

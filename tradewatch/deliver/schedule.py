@@ -10,23 +10,17 @@ functions of the subscriber and a given time: no clock here.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, time, timedelta, tzinfo
 
-from tradewatch.models import UTC, Subscriber
+from tradewatch.models import UTC, Subscriber, zone_named
 
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DIGEST = "digest:"
 
 
-def zone(name: str) -> ZoneInfo | None:
-    """The zone of an IANA name, or None when there is no such zone."""
-    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+def zone(name: str) -> tzinfo | None:
+    """The zone of an IANA name, or None when there is no such zone (`models.zone_named`)."""
+    return zone_named(name)
 
 
 def parse_hhmm(text: str) -> time | None:
