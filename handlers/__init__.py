@@ -22,7 +22,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("start", "What TradeWatch watches; subscribe"),
     ("subscribe", "Subscribe: all, tariffs or exports"),
     ("unsubscribe", "Stop alerts in this chat"),
-    ("settings", "Topics, official sources only, countries"),
+    ("settings", "Buttons: topics, countries, official only, quiet hours, digest"),
     ("latest", "Newest events: /latest [N]"),
     ("tariffs", "Newest tariff events: /tariffs [N]"),
     ("exports", "Newest export-control events: /exports [N]"),
