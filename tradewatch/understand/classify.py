@@ -129,6 +129,8 @@ def strength(main: str, verbs: list[str]) -> set[str]:
 def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
     if veto == "soft-zh-investigation":
         return bool(lexicon.ZH_INVESTIGATION_OUTCOME.search(main))
+    if veto == "soft-zh-talks" and lexicon.ZH_TALKS_OUTCOME.search(main):
+        return True
     if veto == "soft-investigation" and lexicon.INVESTIGATION_OUTCOME.search(main):
         return True
     if veto == "soft-question" and "zh-announce" in evidence:

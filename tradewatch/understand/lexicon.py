@@ -7,10 +7,10 @@ so "why did I get this" has an answer. The tables describe how announcements are
 general (a measure noun, a verb acting on it, a rate), never particular headlines. Chinese text is
 matched after `to_simplified` (traditional characters mapped to simplified), so one table serves
 both scripts. Also here: which soft veto gives way to what, countries (names, leaders, ministries,
-companies) and products as word phrases, measure kinds that keep two proceedings apart, and OFFICIAL_SOURCE /
-OFFICIAL_HOST, the general list (government bodies and hosts) that infers an official source from
-its name or URL (the direction and stage of a measure are in `stages`). Pure data and two tiny
-helpers, no I/O.
+companies) and products as word phrases, and measure kinds that keep two proceedings apart
+(OFFICIAL_SOURCE / OFFICIAL_HOST, which infer an official source from its name or URL, are
+re-exported from `vocabulary`; the direction and stage of a measure are in `stages`). Pure data
+and two tiny helpers, no I/O.
 """
 from __future__ import annotations
 
@@ -269,6 +269,9 @@ ACTIONS_ZH = rules(
 ZH_ANNOUNCE = re.compile(r"发布|公布|宣布|决定")
 # An investigation's outcome (final ruling, levy, measures) is a measure; its opening is not.
 ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|征收|实施|措施|决定")
+# Talks whose outcome is a tariff change (…联合声明：双方大幅降低关税): the change is the news.
+ZH_TALKS_OUTCOME = re.compile(r"(?:降低|下调|取消|削减|互降|暂停|停止)[^，。；]{0,6}(?:关税|加征)|"
+                              r"(?:关税|加征)[^，。；]{0,4}(?:降至|降低|下调|取消)")
 INVESTIGATION_OUTCOME = re.compile(r"\bnotice of action\b|\b(?:final|affirmative) (?:determinations?|rulings?|"
                                    r"decisions?)\b|\bactions? (?:in|under|following|after)\b|\bconclud(?:es|ed)\b", I)
 ZH_IMPOSING = frozenset({"zh-act-impose", "zh-act-ease"})
@@ -307,6 +310,10 @@ HARD_VETOES = rules(
                          r"lobbyists?|unions?|lawmakers|legislators|senators?|democrats|republicans|critics|"
                          r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b"
                          r"(?<!lawmakers)(?<!legislators)(?<!senators)(?<!senator)|"
+                         # an industry speaking: "Canadian steelmakers say the levy is 'devastating'"
+                         r"^(?:[\w'.-]+\s+){0,2}(?:\w+makers|producers|exporters|manufacturers|growers|businesses|"
+                         r"industry|industries|shippers)\s+(?:say|says|said|warn|warns|fear|fears|urge|urges|"
+                         r"call|calls|welcome|welcomes|slam|slams|decry|decries)\b|"
                          r"^(?:[\w'.-]+\s+){0,2}(?:lawmakers|legislators|senators?)\b(?!\s+(?:approv\w*|backs?|backed|"
                          r"pass(?:es|ed)?|vot(?:e|es|ed) (?:for|to)|adopt(?:s|ed)?|green-?light\w*|sign(?:s|ed)? off)\b)|"
                          r"\b(?:ceo|chief executive|economists?|analysts?)\s+(?:says?|said|warns?|sees?|expects?)\b"),
@@ -422,19 +429,8 @@ LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3
 SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
                           r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
 
-# --- Official sources: government bodies and hosts. Anything else is "news". -------------------
-OFFICIAL_SOURCE = re.compile(
-    r"federal register|\bCSMS\b|customs and border protection|white house|presidential actions|"
-    r"\bUSTR\b|trade representative|bureau of industry and security|department of commerce|"
-    r"commerce department|international trade administration|\bministry\b|\bministries\b|"
-    r"\bcommission\b|\bdepartment of\b|\bgovernment of\b|\bstate council\b|\bMOFCOM\b|\bGACC\b|"
-    r"商务部|海关总署|税则委员会|国务院|外交部|财政部|发改委|工信部|人民政府|"
-    r"\bgazette\b|eur-lex|council of the (?:european union|eu)", I)
-OFFICIAL_HOST = re.compile(
-    r"^(?:[\w-]+\.)*(?:gov|gov\.[a-z]{2}|gc\.ca|gob\.mx|go\.jp|go\.kr|gov\.cn|europa\.eu|"
-    r"ustr\.gov|federalregister\.gov|mofcom\.gov\.cn|customs\.gov\.cn|mof\.gov\.cn|fmprc\.gov\.cn)$", I)
-# Only the part of a source name before a bracket counts: "Xinhua (via MOFCOM website)" is news.
-SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
+# Official sources (government bodies and hosts) live with the vocabulary; re-exported here.
+from tradewatch.understand.vocabulary import OFFICIAL_HOST, OFFICIAL_SOURCE, SOURCE_NAME_HEAD  # noqa: E402,F401
 
 
 # Export-control measures that list parties, and those that control goods: a report of one kind

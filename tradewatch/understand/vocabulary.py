@@ -4,7 +4,8 @@ Countries are ISO alpha-2 codes (and EU) with the names, leaders, ministries and
 stand for them; products (canonical names with English phrases and a Chinese regex, and the umbrellas that cover
 others), kinds of measure, statutes and named companies, organisations and places are the bilingual vocabulary of `terms.toml`, read once here. Also here: the cues around a country mention that make it an
 actor, a target or context, dotted abbreviations rewritten before matching, and the product a
-Federal Register trade-remedy title names. Pure data (one file read at import); the rules are in `lexicon`.
+Federal Register trade-remedy title names, and the government bodies and hosts that make a source
+official (OFFICIAL_SOURCE, OFFICIAL_HOST). Pure data (one file read at import); the rules are in `lexicon`.
 """
 from __future__ import annotations
 
@@ -156,3 +157,18 @@ COMPANIES = frozenset(t.id for t in NAMES if t.role == "company")
 
 # Federal Register trade-remedy titles name their product: "Certain Steel Nails From the Republic of …".
 FR_PRODUCT = re.compile(r"^(?:certain\s+)?(?P<product>[^:;]{3,80}?)\s+from\s+(?:the\s+)?[A-Z][^:;]{2,80}:", I)
+
+
+# --- Official sources: government bodies and hosts. Anything else is "news". -------------------
+OFFICIAL_SOURCE = re.compile(
+    r"federal register|\bCSMS\b|customs and border protection|white house|presidential actions|"
+    r"\bUSTR\b|trade representative|bureau of industry and security|department of commerce|"
+    r"commerce department|international trade administration|\bministry\b|\bministries\b|"
+    r"\bcommission\b|\bdepartment of\b|\bgovernment of\b|\bstate council\b|\bMOFCOM\b|\bGACC\b|"
+    r"商务部|海关总署|税则委员会|国务院|外交部|财政部|发改委|工信部|人民政府|"
+    r"\bgazette\b|eur-lex|council of the (?:european union|eu)", I)
+OFFICIAL_HOST = re.compile(
+    r"^(?:[\w-]+\.)*(?:gov|gov\.[a-z]{2}|gc\.ca|gob\.mx|go\.jp|go\.kr|gov\.cn|europa\.eu|"
+    r"ustr\.gov|federalregister\.gov|mofcom\.gov\.cn|customs\.gov\.cn|mof\.gov\.cn|fmprc\.gov\.cn)$", I)
+# Only the part of a source name before a bracket counts: "Xinhua (via MOFCOM website)" is news.
+SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
