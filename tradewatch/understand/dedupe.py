@@ -205,18 +205,32 @@ def features_of(event: Event, profile: Profile) -> set[str]:
     # Facts have no language (a Chinese and an English report of one measure meet on them); nor
     # have the specific kinds of measure, the core of a signature.
     features = set(_words(event.lang, profile.norm))
-    features.update(_fact(f"a:{c}") for c in event.actors)
-    features.update(_fact(f"t:{c}") for c in event.targets)
-    features.update(_fact(f"p:{p}") for p in event.products)
-    features.update(_fact(f"r:{r}") for r in event.rates)
+    for prefix, values in (("a:", event.actors), ("t:", event.targets), ("p:", event.products),
+                           ("r:", event.rates)):
+        if values:
+            features.update(_named(prefix, values))
     if profile.kinds:
-        features.update(_fact(f"k:{k}") for k in profile.kinds - GENERIC)
+        features.update(_named("k:", profile.kinds - GENERIC))
     if profile.names:
-        features.update(_fact(f"n:{n}") for n in profile.names)
+        features.update(_named("n:", profile.names))
     return features
 
 
-_fact = sys.intern
+_FEATURES: dict[str, dict[str, str]] = {}      # prefix → value → its feature, interned
+FEATURES_KEPT = 200_000                         # values remembered per prefix (then forgotten at once)
+
+
+def _named(prefix: str, values) -> list[str]:
+    """The features of these values under the prefix ("a:US"): each text made and interned once."""
+    known = _FEATURES.get(prefix)
+    if known is None:
+        known = _FEATURES[prefix] = {}
+    found = [known.get(v) for v in values]
+    if None in found:
+        if len(known) > FEATURES_KEPT:
+            known.clear()
+        found = [f if f is not None else known.setdefault(v, sys.intern(prefix + v)) for f, v in zip(found, values)]
+    return found
 
 
 @lru_cache(maxsize=512)             # a candidate's words are looked up again when it is added
@@ -226,4 +240,4 @@ def _words(lang: str, norm: str) -> frozenset[str]:
         words = {norm[i:i + 2] for i in range(len(norm) - 1)}
     else:
         words = set(norm.split())
-    return frozenset(sys.intern(f"{lang}|w:{w}") for w in words)
+    return frozenset(_named(f"{lang}|w:", tuple(words)))
