@@ -15,6 +15,7 @@ Pure apart from reading the rule files once at import.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -28,10 +29,15 @@ _SOURCES = ("pairs.py", "stages.py", "lexicon.py", "signature.py", "extract.py",
 
 
 def _rules_digest() -> str:
+    """The digest of what profiles are read with; when a file cannot be read, one of this process
+    alone (what was kept is then never trusted: every title is profiled again)."""
     digest = hashlib.blake2s(f"{sys.version_info[:2]}|{unicodedata.unidata_version}".encode(), digest_size=6)
     here = Path(__file__).resolve().parent
-    for name in _SOURCES:
-        digest.update((here / name).read_bytes())
+    try:
+        for name in _SOURCES:
+            digest.update((here / name).read_bytes())
+    except OSError:
+        return "r-" + os.urandom(6).hex()
     return "r" + digest.hexdigest()
 
 
