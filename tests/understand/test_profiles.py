@@ -96,3 +96,24 @@ def test_absorb_keeps_the_profiles_and_an_index_loaded_from_them_matches_as_one_
                   products=stored.products, first_seen_at=NOW, published_at=NOW + timedelta(hours=2))
     kept, computed = EventIndex.load([stored]), EventIndex.load([replace(stored, profiles=())])
     assert kept.match(probe) == computed.match(probe)
+
+
+def test_a_burst_against_a_window_with_kept_profiles_joins_exactly_as_against_one_without():
+    """The pipeline benchmark's synthetic data, small: the same new events and joins either way."""
+    from bench.corpus import Corpus, spread
+    from bench.pipeline import BURST_SOURCE, as_stored, burst, source_for
+
+    corpus = Corpus(11)
+    known = []
+    for _ in range(400):
+        story = corpus.relevant()
+        first_seen, published = spread(NOW, timedelta(days=9.8), corpus.rng)
+        known.append((story, corpus.event(story, source_for(story), first_seen, published)))
+    items = burst(corpus, known, 150)
+    outcomes = []
+    for window in ([as_stored(e) for _, e in known], [e for _, e in known]):
+        index = EventIndex.load(window)
+        outcomes.append([(o.is_new, o.event and o.event.id, o.joined and o.joined.id)
+                         for o in (absorb(i, BURST_SOURCE, index, NOW) for i in items)])
+    assert outcomes[0] == outcomes[1]
+    assert sum(1 for new, event, _ in outcomes[0] if event and not new) > 20      # joins happened
