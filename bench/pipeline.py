@@ -9,7 +9,11 @@ event loop was blocked. Targets: the burst within 0.45 s, no stall over 20 ms, t
 of the 10,000 events built within 0.5 s. Three runs, each from scratch: the median burst (and
 that run's index build) is judged, and the worst stall.
 
-    python -m bench.pipeline [--events 10000] [--items 1000] [--repeat 3] [--profile]
+The window's events are stored as `absorb` stores them, with the profiles of their titles
+(`Event.profiles`); `--no-stored-profiles` stores them as written before that field, so the index
+reads every title again.
+
+    python -m bench.pipeline [--events 10000] [--items 1000] [--repeat 3] [--profile] [--no-stored-profiles]
 """
 from __future__ import annotations
 

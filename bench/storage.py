@@ -10,7 +10,10 @@ event (median of 300 adds), the file size and the process memory (the index incl
 start-up (open + index) at 50,000 within 1 s; an add at 50,000 costs at most twice an add at
 1,000; `/latest` under 20 ms at 50,000; memory under 200 MB.
 
-    python -m bench.storage [--sizes 1000,10000,50000] [--database postgresql://…]
+Events are built as `absorb` stores them, with their title profiles (`Event.profiles`);
+`--no-stored-profiles` builds them as written before that field.
+
+    python -m bench.storage [--sizes 1000,10000,50000] [--database postgresql://…] [--no-stored-profiles]
 
 With `--database` (or `python -m bench storage --database …`) the same figures are taken on
 PostgreSQL: each size is built in a schema of its own (tw_bench_<size>, dropped afterwards; the
