@@ -9,14 +9,18 @@ event loop was blocked. Targets: the burst within 0.45 s, no stall over 20 ms, t
 of the 10,000 events built within 0.5 s. Three runs, each from scratch: the median burst (and
 that run's index build) is judged, and the worst stall.
 
-    python -m bench.pipeline [--events 10000] [--items 1000] [--repeat 3] [--profile]
+The window's events are stored as `absorb` stores them, with the profiles of their titles
+(`Event.profiles`); `--no-stored-profiles` stores them as written before that field, so the index
+reads every title again.
+
+    python -m bench.pipeline [--events 10000] [--items 1000] [--repeat 3] [--profile] [--no-stored-profiles]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bench.common import Figure, FixedClock, at_most, exit_code, info, print_figures
@@ -26,6 +30,7 @@ from tradewatch.models import UTC, Event, Item, Source
 from tradewatch.pipeline import Pipeline
 from tradewatch.services import Services
 from tradewatch.settings import Settings
+from tradewatch.understand import profiles
 
 BENCH = "pipeline"
 NOW = datetime(2026, 10, 28, 9, 0, tzinfo=UTC)
@@ -34,6 +39,7 @@ TARGET_STALL_MS = 20.0
 TARGET_INDEX_SECONDS = 0.5
 HEARTBEAT = 0.005
 REPEAT = 3                          # whole runs; the median burst is judged (the machine is shared)
+STORED_PROFILES = True              # False (--no-stored-profiles): events as written before Event.profiles
 SHARES = (0.3, 0.4, 0.3)            # duplicates of known events, new announcements, irrelevant
 
 SOURCES = {
@@ -71,9 +77,14 @@ def fill_window(corpus: Corpus, store, count: int, window: timedelta) -> list[tu
         story = corpus.relevant()
         first_seen, published = spread(NOW, window * 0.98, corpus.rng)
         event = corpus.event(story, source_for(story), first_seen, published)
-        store.events.add(event)
+        store.events.add(as_stored(event) if STORED_PROFILES else event)
         known.append((story, event))
     return known
+
+
+def as_stored(event: Event) -> Event:
+    """The event as `absorb` stores it: with the profiles of its titles (`tradewatch.understand.profiles`)."""
+    return replace(event, profiles=profiles.packed(profiles.titles_of(event)))
 
 
 def burst(corpus: Corpus, known: list[tuple[Story, Event]], size: int) -> list[Item]:
@@ -152,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=1_000, help="items in the burst")
     parser.add_argument("--repeat", type=int, default=REPEAT, help="runs (the median is judged)")
     parser.add_argument("--profile", action="store_true", help="print where the burst spends its time")
+    parser.add_argument("--no-stored-profiles", action="store_true",
+                        help="fill the window with events without Event.profiles (as stored before it existed)")
     args = parser.parse_args(argv)
+    global STORED_PROFILES
+    STORED_PROFILES = not args.no_stored_profiles
     if args.profile:
         return profile(args.events, args.items)
     result = run(args.events, args.items, args.repeat)

@@ -10,7 +10,10 @@ event (median of 300 adds), the file size and the process memory (the index incl
 start-up (open + index) at 50,000 within 1 s; an add at 50,000 costs at most twice an add at
 1,000; `/latest` under 20 ms at 50,000; memory under 200 MB.
 
-    python -m bench.storage [--sizes 1000,10000,50000] [--database postgresql://…]
+Events are built as `absorb` stores them, with their title profiles (`Event.profiles`);
+`--no-stored-profiles` builds them as written before that field.
+
+    python -m bench.storage [--sizes 1000,10000,50000] [--database postgresql://…] [--no-stored-profiles]
 
 With `--database` (or `python -m bench storage --database …`) the same figures are taken on
 PostgreSQL: each size is built in a schema of its own (tw_bench_<size>, dropped afterwards; the
@@ -25,6 +28,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -48,6 +52,8 @@ TARGET_MEMORY_MB = 200.0
 TARGET_STARTUP_SECONDS = 1.0        # open + dedupe index, at the largest size
 SOURCE = Source("wire-en", "Example Wire", "rss", "https://wire.example.org/rss")
 DB_NAME = "tradewatch.json"
+STORED_PROFILES = True              # events as `absorb` writes them (with Event.profiles); False:
+                                    # as written before that field (--no-stored-profiles)
 DATABASE_URL: str | None = None          # set by --database: PostgreSQL instead of the file store
 
 
@@ -93,12 +99,15 @@ def _drop(database: str | None, size: int) -> None:
 
 def build(path: Path, size: int, seed: int = 7, database: str | None = None) -> dict:
     """Fill a new database at `path` with `size` events and what accompanies them; compact, close."""
+    from tradewatch.understand.profiles import packed, titles_of
+
     corpus = Corpus(seed)
     started = time.perf_counter()
     with _open(path, database, size, fresh=True) as store:
         for number in range(size):
             first_seen, published = spread(NOW, RETENTION, corpus.rng)
-            store.events.add(corpus.event(corpus.relevant(), SOURCE, first_seen, published))
+            event = corpus.event(corpus.relevant(), SOURCE, first_seen, published)
+            store.events.add(replace(event, profiles=packed(titles_of(event))) if STORED_PROFILES else event)
             if number % 50 == 49:
                 keys = [f"guid-{number}-{k}" for k in range(50 * SEEN_PER_EVENT)]
                 store.seen.add_many(SOURCE.id, keys, first_seen)
@@ -112,16 +121,15 @@ def build(path: Path, size: int, seed: int = 7, database: str | None = None) -> 
 
 def measure(path: Path, size: int, seed: int = 8, database: str | None = None) -> dict:
     """Open the database at `path` in this (fresh) process and time what the service does with it."""
-    from tradewatch.understand.dedupe import EventIndex
+    from tradewatch.understand.dedupe import EventIndex, collector_paused
 
     base_rss = rss_mb()
     file_bytes = _size_mb(path, database, size) * 1e6
     started = time.perf_counter()
     store = _open(path, database, size)
     opened = time.perf_counter()
-    index = EventIndex(WINDOW)
-    for event in store.events.since(NOW - WINDOW):
-        index.add(event)
+    with collector_paused():                                    # as Pipeline.reload_index
+        index = EventIndex.load(store.events.since(NOW - WINDOW), WINDOW)
     indexed = time.perf_counter()
     startup, index_seconds = opened - started, indexed - opened
     corpus = Corpus(seed, first_number=10**9)          # ids apart from the built events
@@ -156,10 +164,10 @@ def peak_rss_mb() -> float:
     return rss_mb()
 
 
-def measure_size(size: int, database: str | None = None) -> dict:
+def measure_size(size: int, database: str | None = None, stored: bool = True) -> dict:
     """Build then measure one size, each in its own fresh interpreter, in a temporary directory
     (or this size's schema of the PostgreSQL `database`, dropped afterwards)."""
-    more = ("--database", database) if database else ()
+    more = (("--database", database) if database else ()) + (() if stored else ("--no-stored-profiles",))
     with tempfile.TemporaryDirectory(prefix="tw-bench-storage-") as tmp:
         path = Path(tmp) / "data" / DB_NAME
         try:
@@ -207,7 +215,7 @@ def _latest(r: dict, n: str, name: str, key: str, p95: str) -> Figure:
 
 
 def run(sizes: tuple[int, ...] = SIZES, database: str | None = None) -> list[Figure]:
-    return figures([measure_size(size, database or DATABASE_URL) for size in sizes])
+    return figures([measure_size(size, database or DATABASE_URL, STORED_PROFILES) for size in sizes])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,7 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--database", help="postgresql://… : measure the PostgreSQL store instead")
+    parser.add_argument("--no-stored-profiles", action="store_true",
+                        help="build events without Event.profiles (as stored before it existed)")
     args = parser.parse_args(argv)
+    global STORED_PROFILES
+    STORED_PROFILES = not args.no_stored_profiles
     if args.build or args.measure:
         step = build if args.build else measure
         print(json.dumps(step(args.build or args.measure, args.size, database=args.database)))

@@ -130,6 +130,15 @@ def test_event_round_trip_survives_reopen(backend):
     assert backend.store.events.get("nope") is None
 
 
+def test_event_profiles_round_trip_on_every_backend(backend):
+    """Event.profiles (the dedupe profiles absorb keeps; not compared by ==) is stored and read back."""
+    kept = ("r0123456789ab", "0123456789abcdef;duty widget;25%;up;;steel;;;tariff;;;")
+    backend.store.events.add(make_event(1, profiles=kept))
+    assert backend.store.events.get("ev-1").profiles == kept
+    assert backend.reopen().events.get("ev-1").profiles == kept
+    assert [e.profiles for e in backend.store.events.since(T0 - timedelta(days=1))] == [kept]
+
+
 def test_latest_is_newest_first_by_when_with_topic_filter_and_limit(store):
     store.events.add(make_event(1, minutes=10))
     store.events.add(make_event(2, minutes=30, topics=("export_control",)))

@@ -187,6 +187,9 @@ class Event:
     notified: bool = False               # handed to delivery (its outbox owns it from then on)
     comments_close_on: str | None = None  # ISO date public comments close (Federal Register), when stated
     date_changes: tuple[DateChange, ...] = ()   # dates moved by later reports, oldest first
+    # The dedupe profiles of its titles, kept so the window loads without reading them again
+    # (tradewatch.understand.profiles; a cache: not compared, and recomputed when stale or absent).
+    profiles: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def when(self) -> datetime:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tradewatch.ingest import parsers
-from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.dedupe import EventIndex, collector_paused
 from tradewatch.errors import EmptyParseError, ParseError
 from tradewatch.models import UTC, Event, FetchError, FetchResult, Item, Source, SourceState
 from tradewatch.services import Services
@@ -103,10 +103,9 @@ class Pipeline:
     def reload_index(self) -> None:
         """The dedupe index from the events stored within the window (at start, and when this
         process takes over the schedule from another one on a shared database)."""
-        index = EventIndex(self.window)
-        for event in self.services.store.events.since(self.services.clock() - self.window):
-            index.add(event)
-        self.index = index
+        with collector_paused():                 # (see collector_paused: decoding the window too)
+            events = self.services.store.events.since(self.services.clock() - self.window)
+            self.index = EventIndex.load(events, self.window)
 
     def is_due(self, source: Source, now: datetime) -> bool:
         """Whether the source's next pass is due. The scheduler ticks every `source.every`, a

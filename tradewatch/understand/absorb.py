@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from tradewatch.understand import signature, vocabulary
+from tradewatch.understand import profiles, signature, vocabulary
 from tradewatch.understand.classify import classify
 from tradewatch.understand.dedupe import EventIndex
 from tradewatch.understand.pairs import Profile
@@ -88,7 +88,8 @@ def build_event(item: Item, source: Source, analysis: Analysis, now: datetime, *
         published_at=item.published_at, first_seen_at=now, summary=item.summary,
         reports=(report_of(item, source, now),), actors=analysis.actors, targets=analysis.targets,
         keys=keys_of(item, source, analysis), effective_on=analysis.effective_on,
-        reasons=analysis.reasons, alert=alert, comments_close_on=_extra_date(item, "comments_close_on"))
+        reasons=analysis.reasons, alert=alert, comments_close_on=_extra_date(item, "comments_close_on"),
+        profiles=profiles.packed((item.title,)))
 
 
 def absorb(item: Item, source: Source, index: EventIndex, now: datetime, *, alert: bool = True) -> Outcome:
@@ -110,7 +111,7 @@ def join(event: Event, candidate: Event, now: datetime) -> Event:
     """The event with the candidate's report added and its missing facts filled in."""
     merged = event.with_report(candidate.reports[0], now)
     return replace(
-        merged, countries=event.countries or candidate.countries, rates=event.rates or candidate.rates,
+        merged, profiles=profiles.packed(profiles.titles_of(merged), event.profiles), countries=event.countries or candidate.countries, rates=event.rates or candidate.rates,
         products=event.products or candidate.products, actors=event.actors or candidate.actors,
         targets=event.targets or candidate.targets, doc_number=event.doc_number or candidate.doc_number,
         keys=_unique(event.keys + candidate.keys), **_later_dates(event, candidate, now))

@@ -23,9 +23,11 @@ words and facts, so a match scores a few candidates, not the whole window; `pair
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
@@ -33,6 +35,7 @@ from operator import itemgetter
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
 from tradewatch.understand.pairs import Entry, Probe, Profile, docs_differ, score_against
+from tradewatch.understand.profiles import profile_in, profiles_of
 from tradewatch.understand.signature import GENERIC
 
 DEFAULT_WINDOW = timedelta(days=10)   # = the DEDUPE_WINDOW_DAYS default
@@ -58,6 +61,15 @@ class EventIndex:
         self._postings: dict[str, dict[int, None]] = {}    # feature → entry numbers, in insertion order
         self._added = 0
 
+    @classmethod
+    def load(cls, events, window: timedelta = DEFAULT_WINDOW) -> "EventIndex":
+        """An index of these events (the window, at start-up), built with the collector paused."""
+        index = cls(window)
+        with collector_paused():
+            for event in events:
+                index.add(event)
+        return index
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -67,9 +79,8 @@ class EventIndex:
             return
         self._added += 1
         entry = Entry(event, self._added)
-        entry.add_profile(Profile.of(event.title or ""))      # every entry has a first profile
-        for title in dict.fromkeys(r.title for r in event.reports if r.title and r.title != event.title):
-            entry.add_profile(Profile.of(title))
+        for profile in profiles_of(event):         # every entry has a first profile, its title's
+            entry.add_profile(profile)
         self._entries[event.id] = self._numbered[entry.number] = entry
         self._index(entry)
 
@@ -81,8 +92,7 @@ class EventIndex:
             return
         known = {p.norm for p in entry.profiles}
         for report in event.reports:
-            profile = Profile.of(report.title)
-            if report.title and profile.norm not in known:
+            if report.title and (profile := profile_in(event, report.title)).norm not in known:
                 entry.add_profile(profile)
                 known.add(profile.norm)
         entry.replace_event(event)
@@ -174,6 +184,20 @@ class EventIndex:
         return [numbered[number] for number in dict.fromkeys(best)]
 
 
+@contextmanager
+def collector_paused():
+    """The garbage collector off meanwhile (and on again after, if it was): loading the window
+    allocates ~100 objects an event and creates no cycle, and each collection meanwhile would walk
+    the whole store (a quarter of the index build at 10,000 events)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def features_of(event: Event, profile: Profile) -> set[str]:
     """Blocking features: title words (Chinese: character pairs) per language; facts (countries,
     products, rates, specific kinds of measure, names) in every language. Interned: the index
@@ -181,18 +205,32 @@ def features_of(event: Event, profile: Profile) -> set[str]:
     # Facts have no language (a Chinese and an English report of one measure meet on them); nor
     # have the specific kinds of measure, the core of a signature.
     features = set(_words(event.lang, profile.norm))
-    features.update(_fact(f"a:{c}") for c in event.actors)
-    features.update(_fact(f"t:{c}") for c in event.targets)
-    features.update(_fact(f"p:{p}") for p in event.products)
-    features.update(_fact(f"r:{r}") for r in event.rates)
+    for prefix, values in (("a:", event.actors), ("t:", event.targets), ("p:", event.products),
+                           ("r:", event.rates)):
+        if values:
+            features.update(_named(prefix, values))
     if profile.kinds:
-        features.update(_fact(f"k:{k}") for k in profile.kinds - GENERIC)
+        features.update(_named("k:", profile.kinds - GENERIC))
     if profile.names:
-        features.update(_fact(f"n:{n}") for n in profile.names)
+        features.update(_named("n:", profile.names))
     return features
 
 
-_fact = sys.intern
+_FEATURES: dict[str, dict[str, str]] = {}      # prefix → value → its feature, interned
+FEATURES_KEPT = 200_000                         # values remembered per prefix (then forgotten at once)
+
+
+def _named(prefix: str, values) -> list[str]:
+    """The features of these values under the prefix ("a:US"): each text made and interned once."""
+    known = _FEATURES.get(prefix)
+    if known is None:
+        known = _FEATURES[prefix] = {}
+    found = [known.get(v) for v in values]
+    if None in found:
+        if len(known) > FEATURES_KEPT:
+            known.clear()
+        found = [f if f is not None else known.setdefault(v, sys.intern(prefix + v)) for f, v in zip(found, values)]
+    return found
 
 
 @lru_cache(maxsize=512)             # a candidate's words are looked up again when it is added
@@ -202,4 +240,4 @@ def _words(lang: str, norm: str) -> frozenset[str]:
         words = {norm[i:i + 2] for i in range(len(norm) - 1)}
     else:
         words = set(norm.split())
-    return frozenset(sys.intern(f"{lang}|w:{w}") for w in words)
+    return frozenset(_named(f"{lang}|w:", tuple(words)))
