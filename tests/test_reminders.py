@@ -13,7 +13,7 @@ import pytest
 from storage import open_store
 from tradewatch.deliver import records
 from tradewatch.deliver.chart import tally
-from tradewatch.deliver.reminders import Reminders, dated, due_moment, plan, reminder_markup, zone_of
+from tradewatch.deliver.reminders import Reminders, dated, due_moment, plan, reminder_markup
 from tradewatch.deliver.render import MAX_TEXT, render_alert, render_reminder, visible_len
 from tradewatch.models import UTC, Delivery, Event, Report, Subscriber, parse_reminder_id, reminder_id
 from tradewatch.understand.absorb import join
@@ -41,15 +41,15 @@ def due_now(events, subscribers, now=NOW):
 # ---- when a reminder is due ---------------------------------------------------------------------
 def test_due_at_nine_chat_local_days_before():
     assert due_moment(date(2026, 12, 6), 2, UTC) == datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-    tokyo = zone_of(chat(zone="Asia/Tokyo"))
+    tokyo = chat(zone="Asia/Tokyo").zone
     assert due_moment(date(2026, 12, 6), 2, tokyo) == datetime(2026, 12, 4, 0, 0, tzinfo=UTC)
-    assert due_moment(date(2026, 12, 6), 0, zone_of(chat(zone="America/New_York"))) == \
+    assert due_moment(date(2026, 12, 6), 0, chat(zone="America/New_York").zone) == \
         datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "", "../../etc/passwd", "UTC+25"])
 def test_a_bad_time_zone_name_falls_back_to_utc(name):
-    assert zone_of(chat(zone=name)) is UTC
+    assert chat(zone=name).zone is UTC
 
 
 def test_a_moment_already_passed_is_due_at_once_and_a_later_one_waits():
@@ -78,13 +78,12 @@ def test_only_chats_with_reminders_and_events_their_rules_let_through():
 
 def test_a_chats_alert_rules_decide_its_reminders_and_upcoming_dates():
     from handlers.calendar import upcoming_dates
-    from tradewatch.deliver.reminders import rule_filter
     from tradewatch.deliver.rules import Rules
     events = [replace(event(1), title="Additions to the Entity List"),
               replace(event(2), title="Revisions to license exceptions")]
     keyword_chat, open_chat = chat(1, days=3, keywords=("entity list",)), chat(2, days=3)
     book, subscribers = Rules(), [keyword_chat, open_chat]
-    due, _ = plan(dated(events), subscribers, NOW, rule_filter(book, subscribers))
+    due, _ = plan(dated(events), subscribers, NOW, book.filter(subscribers))
     assert {(d.chat_id, d.event.id) for d in due} == {(1, "ev1"), (2, "ev1"), (2, "ev2")}
     assert {e.id for _, _, e in upcoming_dates(events, keyword_chat, NOW, 30, book)} == {"ev1"}
     assert {e.id for _, _, e in upcoming_dates(events, keyword_chat, NOW, 30)} == {"ev1", "ev2"}   # topics only
@@ -163,7 +162,7 @@ def test_a_queued_reminder_whose_date_moved_or_passed_is_not_sent():
     assert "takes effect tomorrow, Thursday 3 December 2026" in markup and "Rule 1" in markup
     sydney_nine = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)          # 09:00 on 4 December in Sydney
     _, markup = reminder_markup(event(), reminder_id("ev1", "comments_close_on", "2026-12-06"), sydney_nine,
-                                zone_of(chat(zone="Australia/Sydney")))
+                                chat(zone="Australia/Sydney").zone)
     assert "comments close in 2 days, Sunday 6 December 2026" in markup
     assert parse_reminder_id(outbox_id) == ("ev1", "effective_on", "2026-12-03")
     assert parse_reminder_id("ev1") is None and parse_reminder_id("ev1#nonsense@x") is None

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable
 
 from tradewatch.deliver import metrics
 from tradewatch.deliver.ratelimit import Limits, chat_key, normalize_chat_id
-from tradewatch.deliver.reminders import reminder_markup, zone_of
+from tradewatch.deliver.reminders import reminder_markup
 from tradewatch.deliver.render import render_alert, with_footer
 from tradewatch.deliver.route import Router
 from tradewatch.deliver.schedule import is_digest
@@ -401,7 +401,7 @@ class Deliverer:
             return "event no longer stored"
         if delivery.kind == "reminder":
             chat = self._store.subscribers.get(delivery.chat_id)
-            return reminder_markup(event, delivery.event_id, self._now(), zone_of(chat) if chat else UTC)
+            return reminder_markup(event, delivery.event_id, self._now(), chat.zone if chat else UTC)
         return event, render_alert(event)
 
     async def send_now(self, deliveries: Iterable[Delivery]) -> None:

@@ -37,11 +37,6 @@ LOOK_AGAIN = timedelta(hours=1)     # a look at least this often (mutes ending, 
 RELOAD = timedelta(hours=6)         # the dated events are read from the store again this often
 
 
-def zone_of(subscriber: Subscriber) -> tzinfo:
-    """The chat's time zone; UTC when its name is unknown or malformed (`Subscriber.zone`)."""
-    return subscriber.zone
-
-
 def due_moment(on: date, days: int, zone: tzinfo) -> datetime:
     """09:00 chat-local `days` days before `on`, in UTC."""
     return datetime.combine(on - timedelta(days=days), REMIND_AT, tzinfo=zone).astimezone(UTC)
@@ -80,21 +75,6 @@ def last_due_date(days: int, now: datetime, zone: tzinfo) -> date:
     return (wall - timedelta(hours=REMIND_AT.hour, minutes=REMIND_AT.minute)).date() + timedelta(days=days)
 
 
-def rule_filter(book: Any, subscribers: list[Subscriber]) -> Callable[[Subscriber, Event, datetime], bool]:
-    """Whether a chat's alert rules (keywords, products, watchlist … in `book`, the router's
-    RuleBook) let an event through, each event prepared once against every chat's phrases."""
-    for subscriber in subscribers:
-        book.compiled(subscriber)              # every chat's phrases are in the universe before a view
-    views: dict[str, Any] = {}
-
-    def wants(subscriber: Subscriber, event: Event, now: datetime) -> bool:
-        view = views.get(event.id)
-        if view is None:
-            view = views[event.id] = book.view(event)
-        return book.compiled(subscriber).decide(view, now) is not None
-    return wants
-
-
 def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime,
          wants: Callable[[Subscriber, Event, datetime], bool] | None = None) -> tuple[list[Due], datetime | None]:
     """The reminders due by `now` whose date is not past (the day itself counts), and the next
@@ -107,7 +87,7 @@ def plan(dates: list[Dated], subscribers: Iterable[Subscriber], now: datetime,
     for subscriber in subscribers:
         if subscriber.remind_days is None or not subscriber.active:
             continue
-        zone = zone_of(subscriber)
+        zone = subscriber.zone
         today, last = now.astimezone(zone).date(), last_due_date(subscriber.remind_days, now, zone)
         low, high = bisect_left(days_only, today), bisect_right(days_only, last)
         for on, kind, event in dates[low:high]:
@@ -188,7 +168,7 @@ class Reminders:
         subscribers = list(self._services.store.subscribers.active())
         router = getattr(self._deliverer, "router", None)
         due, next_at = plan(dates, subscribers, now,
-                            rule_filter(router.rules, subscribers) if router is not None else None)
+                            router.rules.filter(subscribers) if router is not None else None)
         queued = self._queue(due, now)
         if full:
             self._next = min(now + LOOK_AGAIN, next_at) if next_at else now + LOOK_AGAIN

@@ -29,12 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from tradewatch.deliver import names as N
 from tradewatch.deliver import schedule
 from tradewatch.deliver.products import HS_PREFIXES, ProductCatalog, codes_in, hs_digits
-from tradewatch.models import Event, Subscriber
+from tradewatch.models import Event, Subscriber, zone_named
 
 SHARED_MAX = 100_000            # distinct compiled rule sets kept
 REBUILD_AFTER = 1_000            # chats compiled again before the universe is rebuilt
@@ -264,6 +264,20 @@ class Rules:
         """The event prepared against every phrase and name the compiled chats hold."""
         return EventView.of(event, self.universe, full_text_hits)
 
+    def filter(self, subscribers: Sequence[Subscriber]) -> Callable[[Subscriber, Event, datetime], bool]:
+        """Whether each of these chats' rules let an event through (reminders, /upcoming: no
+        holding), each event prepared once against all of their phrases."""
+        for subscriber in subscribers:
+            self.compiled(subscriber)            # every chat's phrases are in the universe before a view
+        views: dict[str, EventView] = {}
+
+        def wants(subscriber: Subscriber, event: Event, now: datetime) -> bool:
+            view = views.get(event.id)
+            if view is None:
+                view = views[event.id] = self.view(event)
+            return self.compiled(subscriber).decide(view, now) is not None
+        return wants
+
     def forget(self, active: Sequence[Subscriber]) -> None:
         """Drop compiled rules of chats no longer active; rebuild the universe of phrases and names
         when chats went or many were compiled again (their old phrases would linger)."""
@@ -320,7 +334,7 @@ class Rules:
         return Edited(replace(subscriber, **{kind: tuple(changed)}), said)
 
     def timezone(self, subscriber: Subscriber, name: str) -> Subscriber:
-        found = schedule.zone(name.strip())
+        found = zone_named(name.strip())
         if found is None:
             raise RuleError(f"unknown time zone “{name[:40]}” (IANA names such as Europe/Berlin, Asia/Shanghai, UTC)")
         return replace(subscriber, timezone=found.key)

@@ -10,17 +10,12 @@ functions of the subscriber and a given time: no clock here.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta
 
-from tradewatch.models import UTC, Subscriber, zone_named
+from tradewatch.models import UTC, Subscriber
 
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 DIGEST = "digest:"
-
-
-def zone(name: str) -> tzinfo | None:
-    """The zone of an IANA name, or None when there is no such zone (`models.zone_named`)."""
-    return zone_named(name)
 
 
 def parse_hhmm(text: str) -> time | None:
@@ -36,7 +31,7 @@ def parse_window(text: str) -> tuple[time, time] | None:
 
 
 def local(subscriber: Subscriber, now: datetime) -> datetime:
-    return now.astimezone(zone(subscriber.timezone) or UTC)
+    return now.astimezone(subscriber.zone)
 
 
 def is_quiet(subscriber: Subscriber, now: datetime) -> bool:
