@@ -14,8 +14,8 @@ from typing import Any
 from telegram import Update
 
 from handlers import views
-from handlers.common import (Context, is_operator, may_manage, parse_number, reply, reply_with, services_of,
-                             subscription)
+from handlers.common import (Context, is_operator, parse_number, reply, reply_with, services_of,
+                             subscription, subscription_to_change)
 from tradewatch.deliver.render import render_upcoming
 from tradewatch.models import Event, Subscriber
 
@@ -26,13 +26,9 @@ def upcoming_dates(events: list[Event], rules: Subscriber, now: datetime, days: 
     let through: the chat's topics and countries, and its alert rules when `book` (the router's
     RuleBook, from bot_data) is given."""
     today = now.astimezone(rules.zone).date()
-    if book is not None:
-        compiled = book.compiled(rules)
-        wanted = lambda e: compiled.decide(book.view(e), now) is not None  # noqa: E731
-    else:
-        wanted = lambda e: rules.wants(e, now)  # noqa: E731
+    wants = book.filter([rules]) if book is not None else lambda chat, e, at: chat.wants(e, at)
     found = [(on, kind, e) for e in events for kind, on in e.dates()
-             if today <= on <= today + timedelta(days=days) and wanted(e)]
+             if today <= on <= today + timedelta(days=days) and wants(rules, e, now)]
     return sorted(found, key=lambda entry: (entry[0], entry[1], entry[2].id))
 
 
@@ -55,14 +51,9 @@ async def upcoming(update: Update, context: Context) -> None:
 async def remind(update: Update, context: Context) -> None:
     off = [a.lower() for a in context.args] == ["off"]
     days = None if off else parse_number(context.args, default=1, low=0, high=30)
-    subscriber = subscription(update, context)
     if days is None and not off:
         await reply(update, views.usage("remind"))
-    elif subscriber is None:
-        await reply(update, views.NOT_SUBSCRIBED)
-    elif not await may_manage(update, context):
-        await reply(update, views.GROUP_ADMINS_ONLY)
-    else:
+    elif (subscriber := await subscription_to_change(update, context)) is not None:
         services_of(context).store.subscribers.put(replace(subscriber, remind_days=days))
         await reply(update, views.remind_text(days, subscriber.timezone))
         reminders = context.application.bot_data.get("reminders")

@@ -17,6 +17,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from handlers import views
 from tradewatch.models import Subscriber
 from tradewatch.services import Services
 
@@ -107,6 +108,19 @@ def subscription(update: Update, context: Context) -> Subscriber | None:
     """This chat's active subscription, if any."""
     found = services_of(context).store.subscribers.get(update.effective_chat.id)
     return found if found is not None and found.active else None
+
+
+async def subscription_to_change(update: Update, context: Context) -> Subscriber | None:
+    """This chat's subscription when the sender may change it (an administrator in groups); else
+    None, with the reason already replied (not subscribed, or administrators only)."""
+    subscriber = subscription(update, context)
+    if subscriber is None:
+        await reply(update, views.NOT_SUBSCRIBED)
+    elif not await may_manage(update, context):
+        await reply(update, views.GROUP_ADMINS_ONLY)
+    else:
+        return subscriber
+    return None
 
 
 def subscribe(update: Update, context: Context, topics: tuple[str, ...]) -> Subscriber:

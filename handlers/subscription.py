@@ -7,7 +7,8 @@ from datetime import timedelta
 from telegram import Update
 
 from handlers import views
-from handlers.common import Context, answer, may_manage, parse_number, reply, services_of, subscribe, subscription
+from handlers.common import (Context, answer, may_manage, parse_number, reply, services_of, subscribe,
+                             subscription_to_change)
 
 
 async def subscribe_command(update: Update, context: Context) -> None:
@@ -34,25 +35,16 @@ async def subscribe_button(update: Update, context: Context) -> None:
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
-    if subscription(update, context) is None:
-        await reply(update, views.NOT_SUBSCRIBED)
-    elif not await may_manage(update, context):
-        await reply(update, views.GROUP_ADMINS_ONLY)
-    else:
+    if await subscription_to_change(update, context) is not None:
         services_of(context).store.subscribers.deactivate(update.effective_chat.id, "unsubscribed")
         await reply(update, "🔕 Unsubscribed. No more alerts here; /subscribe to come back any time.")
 
 
 async def mute(update: Update, context: Context) -> None:
     hours = parse_number(context.args, default=8, low=1, high=720)
-    subscriber = subscription(update, context)
     if hours is None:
         await reply(update, views.usage("mute"))
-    elif subscriber is None:
-        await reply(update, views.NOT_SUBSCRIBED)
-    elif not await may_manage(update, context):
-        await reply(update, views.GROUP_ADMINS_ONLY)
-    else:
+    elif (subscriber := await subscription_to_change(update, context)) is not None:
         services = services_of(context)
         until = services.clock() + timedelta(hours=hours)
         services.store.subscribers.put(replace(subscriber, muted_until=until))
@@ -60,11 +52,6 @@ async def mute(update: Update, context: Context) -> None:
 
 
 async def unmute(update: Update, context: Context) -> None:
-    subscriber = subscription(update, context)
-    if subscriber is None:
-        await reply(update, views.NOT_SUBSCRIBED)
-    elif not await may_manage(update, context):
-        await reply(update, views.GROUP_ADMINS_ONLY)
-    else:
+    if (subscriber := await subscription_to_change(update, context)) is not None:
         services_of(context).store.subscribers.put(replace(subscriber, muted_until=None))
         await reply(update, "🔔 Unmuted: alerts arrive again.")
