@@ -267,6 +267,9 @@ CLUSTERS = [
     ("the goods' use is not the goods", [
         ("China suspends ban on exports of gallium and germanium to the US", WIRE, 0),
         ("China suspends ban on exports of certain metals used in chip manufacturing to the US", DAILY, 2)]),
+    ("the goods' use is not the goods, in a title-case headline", [
+        ("China Suspends Ban On Exports Of Gallium And Germanium To The US", WIRE, 0),
+        ("China Suspends Ban On Exports Of Certain Metals Used In Chip Manufacturing To The US", DAILY, 2)]),
     ("an announcement saying when it will take effect", [
         ("USTR sets Section 301 tariffs on Chinese semiconductors", WIRE, 0),
         ("USTR announces Section 301 tariffs on Chinese semiconductors to take effect in 2027", DAILY, 30)]),

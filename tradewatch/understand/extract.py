@@ -286,7 +286,7 @@ def _products(text: str, phrase_hits: list) -> tuple[str, ...]:
         hits += [(m.start(), name) for name, pattern in _chinese(_PRODUCT_ZH, _PRODUCT_ZH_SIEVE, text)
                  if (m := pattern.search(text))]
         hits.sort()
-    if ("use" in text or "用于" in text) and (uses := [m.span() for m in USE_CONTEXT.finditer(text)]):
+    if ("use" in text.lower() or "用于" in text) and (uses := [m.span() for m in USE_CONTEXT.finditer(text)]):
         hits = [(start, name) for start, name in hits if not any(a <= start < b for a, b in uses)]
     named = vocabulary.FR_PRODUCT.match(text)
     extra = [named["product"].lower()] if named and len(named["product"].split()) <= 8 else []
