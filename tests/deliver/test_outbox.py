@@ -410,6 +410,15 @@ def test_pacer_bound_keeps_every_window_within_the_limit(limit, period):
     assert Pacer.within(limit, period, share=1.0).tolerance == 0
 
 
+@pytest.mark.parametrize("limit, margin", [(30, 0.05), (1000, 0.015)])
+def test_overall_pacer_leaves_a_margin_for_jitter_on_the_way(limit, margin):
+    # limit + 1 releases are at least 1 s + margin apart, so sends bunched by up to the margin
+    # on the way (the network, a busy loop) never put limit + 1 into one of Telegram's seconds
+    pacer = Pacer.overall(limit)
+    assert pacer.window == (limit, pytest.approx(1.0 + margin))
+    assert pacer.interval == pytest.approx(1 / (limit * 0.985))
+
+
 async def test_pacer_spaces_releases_in_order():
     pacer, loop = Pacer(50), asyncio.get_running_loop()
     stamps, order = [], []
