@@ -282,6 +282,18 @@ KINDS = [
     ("a probe extended, Chinese", "商务部决定延长对进口猪肉反倾销调查期限", N, "veto-zh-routine"),
     ("a year on, Chinese", "稀土出口管制一周年：产业链何去何从", N, "soft-zh-later"),
     ("relief at a cut in an 'as' clause", "Ruritanian wine makers relieved as Beijing trims duties", N, None),
+    ("dissatisfaction is a reaction", "Ruritania's trade ministry expresses strong dissatisfaction with Korean steel duties",
+     N, "soft-reaction"),
+    ("a status stripped", "Commerce strips VEU status from Korean chipmakers' fabs in Ruritania", E, "licence-decision"),
+    ("a status revoked, Chinese", "美国撤销两家存储芯片企业海外工厂的经验证最终用户资格", E, "zh-export-licence"),
+    ("a rate before a singular duty", "Ruritania unveils steel safeguard replacement with 40% duty above quota", T,
+     "duties"),
+    ("a measure ended", "Ruritania ends its tariff exemption for Korean cars", T, "act-ease"),
+    ("talks that end", "Ruritania and Korea tariff talks end without agreement", N, "soft-talks"),
+    ("tighter export screening, Chinese", "鲁里塔尼亚收紧对韩稀土出口审查", E, "zh-export-ban"),
+    ("a consequence guessed at is no analysis, Chinese", "鲁里塔尼亚加强审查稀土出口 或影响电动车生产", E,
+     "zh-export-ban"),
+    ("impact analysed, Chinese", "鲁里塔尼亚稀土出口管制的影响", N, "soft-zh-analysis"),
 ]
 
 

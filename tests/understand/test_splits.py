@@ -13,6 +13,7 @@ from tradewatch.models import Item
 from tradewatch.understand import signature
 from tradewatch.understand.absorb import absorb, analyze, signature_of
 from tradewatch.understand.dedupe import EventIndex
+from tradewatch.understand.extract import find_rates
 from tradewatch.understand.pairs import Profile
 from tests.understand.test_dedupe import CN_NEWS, DAILY, T0, WIRE, event, index_with
 
@@ -119,3 +120,26 @@ def test_undated_reports_sharing_a_named_place_join_the_dated_event():
 def test_an_undated_report_of_another_decision_about_the_same_company_stays_apart():
     first = event("US adds Huawei cloud unit to Entity List")
     assert index_with(first).match(undated("US revokes Huawei's licence for Intel chips", 24 * 40)) is None
+
+
+# --- ownership shares, reporters, a named rule: one measure across languages --------------------
+@pytest.mark.parametrize("title", ["US pauses its 50% rule for a year", "Rule covers firms owned 50% or more by listed parties",
+                                   "美方暂停实施50%穿透性规则一年", "对持股50%以上的子公司同样适用"])
+def test_a_share_of_ownership_is_no_rate(title):
+    assert find_rates(title) == ()
+
+
+def test_a_rate_is_still_a_rate_beside_an_ownership_share():
+    assert find_rates("50% tariff on firms owned 25% or more by Ruritanians") == ("50%",)
+
+
+def test_a_rule_named_in_two_languages_is_one_measure_the_same_day():
+    first = event("US pauses rule extending its export blacklist to subsidiaries for a year")
+    chinese = event("美方暂停实施出口管制50%穿透性规则一年", source=CN_NEWS, hours=4)
+    assert index_with(first).match(chinese) == first
+
+
+def test_a_country_whose_media_report_neither_acts_nor_is_targeted():
+    item = Item(CN_NEWS.id, "k", "日媒：陆收紧对韩稀土出口审查", "https://x.example/", published_at=T0, lang="zh")
+    facts = analyze(item, CN_NEWS)
+    assert facts.actors == ("CN",) and "JP" not in facts.targets + facts.actors

@@ -226,6 +226,8 @@ def _owns_goods(after: str) -> bool:
 def _role_zh(text: str, mention: Mention, previous: tuple[Mention, str] | None, have_actor: bool) -> str:
     if previous and previous[0].end == mention.start and vocabulary.ZH_AGENCY.fullmatch(text, mention.start, mention.end):
         return "context"             # 美国商务部: the body of the country just named
+    if vocabulary.REPORTER_AFTER_ZH.match(text, mention.end):
+        return "context"
     if previous and previous[1] == "actor" and vocabulary.COORDINATION_ZH.match(text[previous[0].end:mention.start]):
         return "actor"
     if vocabulary.TARGET_CUES_ZH.search(text[max(0, mention.start - 8):mention.start]):
@@ -237,6 +239,10 @@ def _role_zh(text: str, mention: Mention, previous: tuple[Mention, str] | None, 
 RATE = re.compile(r"(?:(?P<lo>\d{1,3}(?:\.\d+)?)\s*(?:%\s*)?(?:-|–|~|to)\s*)?(?P<num>\d{1,3}(?:\.\d+)?)\s*"
                   r"(?P<unit>%|％|per ?cent\b|pct\b|percentage points?\b|pp\b|个百分点)", re.IGNORECASE)
 RATE_ZH = re.compile(r"百分之(?P<cn>[零一二三四五六七八九十百两\d]+(?:点[零一二三四五六七八九\d]+)?)")
+# A share of ownership is no rate: "the 50% rule", "owned 50% or more", "50%穿透性规则", "持股50%".
+OWNERSHIP_AFTER = re.compile(r"\s*(?:\(?\s*(?:or more|and above|or greater)\s*\)?\s*)?(?:ownership|owned|stakes?|"
+                             r"equity|rule|穿透|持股|股权|以上股权|规则)", re.IGNORECASE)
+OWNERSHIP_BEFORE = re.compile(r"(?:\bowned|\bownership of|\bstakes? of|\bholds?|持股|股权)\s*(?:at least\s*)?$", re.IGNORECASE)
 
 
 def find_rates(text: str) -> tuple[str, ...]:
@@ -244,6 +250,8 @@ def find_rates(text: str) -> tuple[str, ...]:
     points' → '+25pp', '百分之十五' → '15%'. In order of appearance, without repeats."""
     found: list[tuple[int, str]] = []
     for m in RATE.finditer(text):
+        if OWNERSHIP_AFTER.match(text, m.end()) or OWNERSHIP_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+            continue
         points = m["unit"].lower().startswith(("percentage", "pp", "个"))
         for offset, number in enumerate((m["lo"], m["num"])):
             if number:

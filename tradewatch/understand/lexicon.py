@@ -8,7 +8,8 @@ general (a measure noun, a verb acting on it, a rate), never particular headline
 matched after `to_simplified` (traditional characters mapped to simplified), so one table serves
 both scripts. Also here: which soft veto gives way to what, countries (names, leaders, ministries,
 companies) and products as word phrases, and measure kinds that keep two proceedings apart
-(OFFICIAL_SOURCE / OFFICIAL_HOST, which infer an official source from its name or URL, are
+(OFFICIAL_SOURCE / OFFICIAL_HOST, which infer an official source from its name or URL, and the clause
+patterns — context clauses, possessed measures, the lead clause, summary hints — are
 re-exported from `vocabulary`; the direction and stage of a measure are in `stages`). Pure data
 and two tiny helpers, no I/O.
 """
@@ -88,14 +89,15 @@ TARIFF_MEASURES = rules(
     ("duties", r"\bduties\b|\b(?:import|export|customs|additional|extra|anti-?dumping|countervailing|"
                r"retaliatory|punitive|provisional|definitive|safeguard|protective|232|301)\s+duty\b|"
                r"\bduty\s+(?:on|of|rates?|order|hikes?|increases?|for|tied|linked|related)\b|\bduty-free\b|"
-               r"\b(?:lower|cut|rais|hik|reduc|halv|doubl|trim|slash)\w*\s+(?:[\w'’-]+\s+){0,3}?duty\b", "dut"),
+               r"\b(?:lower|cut|rais|hik|reduc|halv|doubl|trim|slash)\w*\s+(?:[\w'’-]+\s+){0,3}?duty\b|"
+               r"\d(?:\.\d+)? ?(?:%|percent|per cent|pc)\s+(?:[\w-]+\s+)?duty\b", "dut"),
     ("levy", r"\blev(?:y|ies|ied)\b|\bimport tax(?:es)?\b|\bborder tax\b|"
              r"\btax(?:es)? on (?:[\w'’-]+\s+){0,3}?(?:imports?|goods|trade|products|shipments)\b|"
              r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){0,3}?(?:imports?|imported)\b|"
              r"\btax(?:es|ed|ing)?\s+(?:[\w'’-]+\s+){1,4}?at \d+(?:\.\d+)? ?(?:%|per ?cent|percent)", "lev|tax"),
     ("anti-dumping", r"\banti-?dumping\b|\bdumped\b|\bless[- ]than[- ]fair[- ]value\b", "dump|fair"),
     ("countervailing", r"\bcountervailing\b|\banti-?subsidy\b", "countervail|subsid"),
-    ("safeguard", r"\bsafeguard (?:measures?|dut|tariff|quota)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
+    ("safeguard", r"\bsafeguards? (?:measures?|dut|tariff|quota|regime|replacement|mechanism|action|system)|\bpositive adjustment to competition from imports\b", "safeguard|adjustment"),
     ("trade-statute", r"\bsection\s+(?:232|301|201|122|338)\b|\bIEEPA\b|\bbalance[- ]of[- ]payments\b|"
                       r"\btrade expansion act\b|\btrade act of 1974\b|\binternational emergency economic powers\b",
      "section|ieepa|balance|expansion|1974|emergency"),
@@ -153,9 +155,9 @@ EXPORT_MEASURES = rules(
     ("licensing", r"\blicen[cs]e (?:requirements?|review policy|review|applications?|exceptions?)\b|"
                   r"\blicen[cs]es? (?:to|for) (?:exports?|exporting|ship|shipments|sell|sales)\b|"
                   r"\blicen[cs]ing (?:requirements?|regime|measures|facilitation|system|rules)\b|"
-                  r"\bvalidated end[- ]users?\b|\bforeign[- ](?:produced )?direct product rules?\b|"
+                  r"\bvalidated end[- ]users?\b|\bVEU\b|\bforeign[- ](?:produced )?direct product rules?\b|"
                   r"\bend[- ]use controls?\b|\bdenying export privileges\b|\bdenial order\b|"
-                  r"\btemporary general licen[cs]e\b", "licen|end-use|end use|end-user|end user|privilege|denial|direct product"),
+                  r"\btemporary general licen[cs]e\b", "licen|end-use|end use|end-user|end user|privilege|denial|direct product|veu"),
     ("tech-access", r"\b(?:curb|curbs|curtail|curtails|restrict|restricts|limit|limits|block|blocks|"
                     r"cut off|cuts off|choke|chokes|squeeze|squeezes)\b[\w\s'’,\-]{0,40}\baccess to\b"
                     rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
@@ -169,8 +171,9 @@ EXPORT_MEASURES = rules(
     # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
     ("licence-decision", r"(?:\b(?:licen[cs]es?|waivers?|authori[sz]ations?)\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
                          r"cancell?ed|issued|pulled)\b|\b(?:grant(?:s|ed)?|revok(?:es|ed)|approv(?:es|ed)|den(?:ies|ied)|"
-                         r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?)\b"
-                         r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|"
+                         r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?|end(?:s|ed)?|"
+                         r"strip(?:s|ped)?|withdr(?:aws?|ew|awn)|rescind(?:s|ed)?|renew(?:s|ed)?)\b"
+                         r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|chipmak\w*|fabs?|"
                          r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen|waiver|authori|veu|end-user|end user"),
     # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
@@ -183,7 +186,9 @@ EXPORT_MEASURES = rules(
     ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
                    r"\b(?:affiliates|subsidiaries) of (?:certain |blacklisted |listed |sanctioned )?(?:[\w-]+ ){0,2}"
                    r"(?:entities|firms|companies|parties)\b|"
-                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b", "rule|expansion|extension|affiliates|subsidiaries"),
+                   r"\b(?:entity list|control list|blacklist) (?:rule|expansion|extension)\b|"
+                   r"\b(?:blacklists?|entity list|export controls?|restrictions|curbs)\b[^.;:]{0,30}\bto (?:their |its )?(?:subsidiaries|affiliates)\b",
+     "rule|expansion|extension|affiliates|subsidiaries"),
     # Decisions of the multilateral export-control regimes, implemented in national lists.
     ("multilateral-regime", r"\bwassenaar\b|\bmissile technology control regime\b|\bMTCR\b|\baustralia group\b|"
                             r"\bnuclear suppliers group\b", "wassenaar|missile|mtcr|australia|nuclear"),
@@ -201,13 +206,13 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-control", r"出口管[制控]|管制物项|管控名单|管制清单|管制措施", "管制|管控"),
     ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
     ("zh-dual-use", r"两用物项", "两用物项"),
-    ("zh-export-licence", r"出口许可", "出口许可"),
-    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
+    ("zh-export-licence", r"出口许可|经验证(?:的)?最终用户|最终用户(?:资格|审查|清单|名单)", "出口许可|最终用户"),
+    ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
-    ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性)规则", "反制|关注|规则"),
-    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|"
+    ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则", "反制|关注|规则"),
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
                             r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
-     "许可|允许|批准|准许"),
+     "许可|允许|批准|准许|豁免|授权"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
     ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )
@@ -233,7 +238,9 @@ ACTIONS = rules(
                  r"delay(?:s|ed)?|postpon(?:e|es|ed)|exempt(?:s|ed|ing)?|exclud(?:e|es|ed)|scrap(?:s|ped)?|"
                  r"drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|"
                  r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
-                 r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation)\b"),
+                 r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation|rescind(?:s|ed)?|withdr(?:aws?|ew|awn)|"
+                 r"(?:end(?:s|ed|ing)?|strip(?:s|ped)?)(?=\s+(?:(?:the|its|their|his|all|most|some|[\w-]+['’]s)\s+)?(?:(?!(?:without|with|on|in|of|over|for|to|at|after|before)\b)[\w'’-]+\s+){0,2}?(?:tariffs?|duties|levies|exemptions?|"
+                 r"waivers?|status|bans?|controls?|curbs?|restrictions?|licen[cs]es?|suspension|pause|truce|quotas?)\b))\b"),
     ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"
                      r"publish(?:es|ed)?|finali[sz](?:e|es|ed)|adopt(?:s|ed)?|approv(?:e|es|ed)|"
                      r"implement(?:s|ed|ing)?|implementation|launch(?:es|ed)?|order(?:s|ed)?|sign(?:s|ed)?|"
@@ -261,8 +268,8 @@ ACTIONS = rules(
 )
 ACTIONS_ZH = rules(
     ("zh-act-announce", r"发布|公布|宣布|决定|公告|施行|印发"),
-    ("zh-act-impose", r"实施|征收|加征|开征|提高|上调|加强|扩大|列入|纳入|禁止|限制|裁定|反制"),
-    ("zh-act-ease", r"暂停|停止|取消|延长|延期|下调|降低|调整|豁免|排除|放宽|移出|恢复"),
+    ("zh-act-impose", r"实施|征收|加征|开征|提高|上调|加强|收紧|严控|扩大|列入|纳入|禁止|限制|裁定|反制"),
+    ("zh-act-ease", r"暂停|停止|取消|延长|延期|下调|降低|调整|豁免|排除|放宽|移出|恢复|撤销|吊销|终止|废除|解除"),
     ("zh-act-effect", r"生效|起施行|起实施|起执行|即日起|起征|落地"),
 )
 # Announcing verbs strong enough to outweigh a Chinese soft veto (回应, 解读 …): the measure is news.
@@ -373,7 +380,7 @@ SOFT_VETOES = rules(
                       r"hits? out|urg(?:e|es|ed)|calls? (?:on|for)|vow(?:s|ed)?|warn(?:s|ed)?|inform(?:s|ed)|"
                       r"clash(?:es)?|lodg(?:e|es|ed)|representations|prais(?:e|es|ed)|welcom(?:e|es|ed)|"
                       r"applaud(?:s|ed)?|hail(?:s|ed)?|laud(?:s|ed)?|commend(?:s|ed)?|regret(?:s|ted)?|"
-                      r"complain(?:s|ed)?|fires? back|push(?:es)? back|position on|spokes(?:man|woman|person)|"
+                      r"complain(?:s|ed)?|dissatisf(?:action|ied)|displeasure|(?:expresses|voices|raises) (?:grave |serious |deep )?concerns?|fires? back|push(?:es)? back|position on|spokes(?:man|woman|person)|"
                       r"unfair|unjustified|unreasonable|unacceptable|deplorable|regrettable|bullying|hypocritical|"
                       r"violat(?:e|es|ed|ing))\b"),
     ("soft-attribution", r"\b(?:says?|said|told|tells|according to)\b"),
@@ -408,29 +415,15 @@ SOFT_VETOES_ZH = rules(
                          r"不能接受|不可接受|不接受|强烈不满|要求撤回|敦促|促请"),
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     ("soft-zh-investigation", r"调查|立案|听证"),
-    ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|影响"),
+    ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|(?<!或)(?<!恐)(?<!料)(?<!将)(?<!可能)影响"),
     # Analysis a year on: the measure is the background ("…一周年：何去何从").
     ("soft-zh-later", r"周年|回顾|复盘|何去何从"),
 )
-# A source whose name says it publishes opinion.
-OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
-# Context clauses: a measure named only here is background ("… amid tariff fears").
-CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
-                            r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little)"
-                            r")\b[^,;:]*", I)
-# A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
-# "threat" does not make the title announce it.
-POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
-                               r"threats?|controls|curbs|bans?|restrictions)\b(?:\s+(?:threats?|hikes?|increases?|plans?))?", I)
-# Where a title's first clause ends: a reaction or comment after it is not the title's main clause.
-LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3}(?:says?|said|vows?|warns?|slams?|"
-                             r"responds?|reacts?|calls|urges?|criticizes?|criticises?|protests?)\b)", I)
-# A title with none of the measure nouns may still point at one the summary states.
-SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
-                          r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
-
-# Official sources (government bodies and hosts) live with the vocabulary; re-exported here.
-from tradewatch.understand.vocabulary import OFFICIAL_HOST, OFFICIAL_SOURCE, SOURCE_NAME_HEAD  # noqa: E402,F401
+# Official sources (government bodies and hosts) and the clause patterns (context, possession, lead
+# clause, summary hints, opinion sources) live with the vocabulary; re-exported here.
+from tradewatch.understand.vocabulary import (  # noqa: E402,F401
+    CONTEXT_CLAUSE, LEAD_CLAUSE_END, OFFICIAL_HOST, OFFICIAL_SOURCE, OPINION_SOURCE, POSSESSED_MEASURE,
+    SOURCE_NAME_HEAD, SUMMARY_HINT)
 
 
 # Export-control measures that list parties, and those that control goods: a report of one kind

@@ -92,8 +92,8 @@ def agree(actors_a: frozenset[str], actors_b: frozenset[str], kinds: frozenset[s
     """Whether two reports' signatures name one measure: a shared actor, a shared kind, and anchors
     in common (products, targets, rates, statutes; taking effect on the same day): one for a specific
     kind (anti-dumping, dual-use …); for a generic one two, or within a day the same products, a
-    rate or a statute, or the same scope (equal products and targets, even none, and the same
-    direction). A report that names no actor ("10% lumber levy now in force") agrees within a day
+    rate or a statute; for either kind, within a day, the same scope (equal products and targets,
+    even none, and the same direction). A report that names no actor ("10% lumber levy now in force") agrees within a day
     on two anchors, one of them the goods. `kinds` and `anchors` are what the two have in common;
     conflicts are checked elsewhere."""
     if not kinds:
@@ -103,5 +103,5 @@ def agree(actors_a: frozenset[str], actors_b: frozenset[str], kinds: frozenset[s
     if actors_a.isdisjoint(actors_b):
         return False
     if kinds - GENERIC:
-        return anchors >= 1
+        return anchors >= 1 or (close and same_scope)
     return anchors >= 2 or (close and (products or same_scope or numbers))

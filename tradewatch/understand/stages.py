@@ -18,7 +18,7 @@ DIRECTION_UP = re.compile(
     r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist)|"
     r"(?:announc\w*|orders?|ordered|unveil\w*)\s+(?:[\w%$'-]+\s+){0,3}?(?:tariffs?|duties|levies|tax(?:es)?|curbs|"
     r"controls|bans?))\b|"
-    r"加征|提高|上调|加强|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
+    r"加征|提高|上调|加强|收紧|严控|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|halv\w*|trim|trims|trimm\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
@@ -34,9 +34,9 @@ DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll"
 # ("drops tariff threat", "halts export ban").
 DIRECTION_DOWN_ACTS = re.compile(
     r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
-    r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies)\b"
+    r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies|rules?|blacklists?)\b"
     r"(?![^.;:]{0,40}(?<!\bup )\bto \d)|"
-    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制)", I)
+    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制|规则)", I)
 DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
                              "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
                              "推迟")

@@ -40,14 +40,14 @@ COUNTRIES: tuple[Country, ...] = (
              "customs tariff commission", "tariff commission", "state council",
              "general administration of customs", "ministry of transport"),
             ("huawei", "=ZTE", "=SMIC", "=CXMT", "=YMTC", "hikvision", "changxin"),
-            r"中华人民共和国|中国|中方|我国|北京|商务部|海关总署|国务院|税则委员会|税委会|习近平|(?<=对)华|中(?=美)|大陆|陆(?=商务部|方)|华为"),
+            r"中华人民共和国|中国|中方|我国|北京|商务部|海关总署|国务院|税则委员会|税委会|习近平|(?<=对)华|中(?=美)|大陆|陆(?=商务部|方)|(?:^|(?<=[：:\s，]))陆(?![续军地路上])|华为"),
     Country("EU", ("=EU", "european union", "europe", "european", "brussels"),
             ("european commission", "=EC", "von der leyen", "sefcovic", "šefčovič"), (), r"欧盟|欧方|欧洲|欧委会"),
     Country("CA", ("canada", "canadian", "canadians", "ottawa"), ("carney", "trudeau"), (), r"加拿大|加方"),
     Country("MX", ("mexico", "mexican", "mexicans", "=MX"), ("sheinbaum",), (), r"墨西哥"),
     Country("IN", ("india", "indian", "new delhi"), ("modi",), (), r"印度"),
     Country("RU", ("russia", "russian", "moscow", "kremlin"), ("putin",), (), r"俄罗斯|俄方"),
-    Country("JP", ("japan", "japanese", "tokyo"), (), (), r"日本|日方"),
+    Country("JP", ("japan", "japanese", "tokyo"), (), (), r"日本|日方|(?<=[对输赴涉向与和中])日(?=[方企商政稀出进关贸实军芯两])"),
     Country("KP", ("north korea", "north korean", "pyongyang"), (), (), r"朝鲜"),
     Country("KR", ("south korea", "south korean", "korea", "korean", "seoul"), (),
             ("samsung", "hanwha", "sk hynix"), r"韩国|韩方"),
@@ -103,6 +103,8 @@ CONTEXT_CUES = re.compile(r"(?:\b(?:over|amid|after|despite|as|while|ahead of|in
 # A mention that names who reports, not who acts: "Japanese report claims …", "US media say …".
 REPORTER_AFTER = re.compile(r"^(?:'s)?\s*(?:report|reports|media|press|newspapers?|outlets?|daily|sources?)\b", I)
 COORDINATION = re.compile(r"^\s*(?:and|&|,|-|–|—|/)\s*$", I)
+# A country's media reporting (日媒：…, 外媒指…): the country neither acts nor is targeted.
+REPORTER_AFTER_ZH = re.compile(r"^(?:媒体?|官媒|报道|报导|消息人士|传媒)")
 TARGET_CUES_ZH = re.compile(r"(?:对|向|自|针对|原产于|输往|对于|从|输|进口|出口)[^，。；：:\s]{0,6}$")
 COORDINATION_ZH = re.compile(r"^(?:、|和|与|及|同|)$")
 # "India hit with …", "Huawei added to …": a passive verb after a mention makes it the target.
@@ -116,7 +118,8 @@ GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?P<goods>imports?
 # A verb between a mention and the goods after it: the goods are another's ("China adds Japanese firms").
 VERB_BETWEEN = re.compile(r"\b(?:impos|slap|levie|rais|hik|add|ban|bar|restrict|curb|set|announc|unveil|expand|"
                           r"tighten|extend|cut|lower|suspend|lift|eas|grant|approv|revok|put|place|target|hit|"
-                          r"sanction|block|halt|limit|end|drop|remov|exempt|approv)\w*", I)
+                          r"sanction|block|halt|limit|end|drop|remov|exempt|approv|halv|doubl|tripl|reduc|increas|boost|slash|trim|"
+                          r"scrap|introduc|adopt|reimpos|reinstat|quadrupl)\w*", I)
 # Government bodies in Chinese titles: the body acts ("…认定欧盟补贴… 商务部公告…").
 ZH_AGENCY = re.compile(r"商务部|海关总署|国务院|税则委员会|税委会|财政部|国务院关税税则委员会")
 
@@ -172,3 +175,22 @@ OFFICIAL_HOST = re.compile(
     r"ustr\.gov|federalregister\.gov|mofcom\.gov\.cn|customs\.gov\.cn|mof\.gov\.cn|fmprc\.gov\.cn)$", I)
 # Only the part of a source name before a bracket counts: "Xinhua (via MOFCOM website)" is news.
 SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
+
+
+# --- clauses: where a title's measure is only background, or its main clause ends ---------------
+# A source whose name says it publishes opinion.
+OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
+# Context clauses: a measure named only here is background ("… amid tariff fears").
+CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
+                            r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little)"
+                            r")\b[^,;:]*", I)
+# A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
+# "threat" does not make the title announce it.
+POSSESSED_MEASURE = re.compile(r"\b[\w.]+['’]s\s+(?:[\w%$.-]+\s+){0,4}?(?:tariffs?|duties|levies|"
+                               r"threats?|controls|curbs|bans?|restrictions)\b(?:\s+(?:threats?|hikes?|increases?|plans?))?", I)
+# Where a title's first clause ends: a reaction or comment after it is not the title's main clause.
+LEAD_CLAUSE_END = re.compile(r";|\s[–—-]\s|\s\|\s|,\s(?=(?:[\w'’-]+\s){0,3}(?:says?|said|vows?|warns?|slams?|"
+                             r"responds?|reacts?|calls|urges?|criticizes?|criticises?|protests?)\b)", I)
+# A title with none of the measure nouns may still point at one the summary states.
+SUMMARY_HINT = re.compile(r"\bexports?\b|\bimports?\b|\bretaliat\w*|\bhits? back\b|\bstrikes? back\b|"
+                          r"\bcountermeasures?\b|\btit-for-tat\b|\bcrackdown\b|\bchokehold\b|\bgrip\b|出口|进口|反制", I)
