@@ -294,6 +294,18 @@ KINDS = [
     ("a consequence guessed at is no analysis, Chinese", "鲁里塔尼亚加强审查稀土出口 或影响电动车生产", E,
      "zh-export-ban"),
     ("impact analysed, Chinese", "鲁里塔尼亚稀土出口管制的影响", N, "soft-zh-analysis"),
+    ("permits for exports", "Ruritania requires permits for exports of advanced processors", E, "licensing"),
+    ("a licence to apply for, Chinese", "鲁里塔尼亚电池正极技术出口须申请许可", E, "zh-export-licence"),
+    ("servicing stopped", "Ruritania orders toolmaker to stop servicing lithography machines in Korea", E, "service-ban"),
+    ("servicing stopped, Chinese", "鲁里塔尼亚要求企业停止为韩国部分光刻机提供维护服务", E, "zh-service-ban"),
+    ("servicing a plant is no control", "Carmaker halts maintenance work at its Ohio plant", N, None),
+    ("shipping controlled goods stopped", "Ruritania stops shipping drone components to Korean buyers", E,
+     "restrict-controlled-sales"),
+    ("stopping short of a measure", "President stops short of new tariffs on Ruritania", N, None),
+    ("a reaction whose object is the measure", "Seoul calls Ruritanian tariff increase unjustified", N,
+     "veto-reaction-object"),
+    ("a reaction verb, then the measure", "Korea slams Ruritania's steel duty hike", N, "veto-reaction-object"),
+    ("a leader who reacts, then acts", "President slams Korea, raises tariffs on its steel to 50%", T, None),
 ]
 
 

@@ -139,8 +139,8 @@ EXPORT_MEASURES = rules(
     ("export-restriction", r"\bexport (?:restrictions?|curbs?|bans?|limits?|licen[cs]es?|licen[cs]ing|"
                            r"permits?|privileges|embargo|rules?|regime|approvals?|checks|quotas?)\b", "export"),
     ("restrict-exports", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,40}}?\bexports?\b", "export"),
-    ("restrict-controlled-sales", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,20}}?\b(?:sales|shipments|supplies)\b"
-                                  rf"[^.;:]{{0,30}}{_CONTROLLED}\b", "sale|shipment|suppl"),
+    ("restrict-controlled-sales", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,20}}?\b(?:sales|shipments|supplies|shipping|selling|supplying|deliveries)\b"
+                                  rf"[^.;:]{{0,30}}{_CONTROLLED}\b", "sale|shipment|shipping|suppl|selling|deliver"),
     ("restrictions-on-exports", r"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+on\s+(?:the\s+)?"
                                 r"(?:[\w\-]+\s+){0,3}exports?\b", "export"),
     ("export-x-controls", r"\bexports?,[\w\s,()\-]{0,50}\bcontrols?\b", "export"),
@@ -153,11 +153,11 @@ EXPORT_MEASURES = rules(
     ("ear", r"\bexport administration regulations\b", "regulations"),
     ("dual-use", r"\bdual[- ]use\b", "dual"),
     ("licensing", r"\blicen[cs]e (?:requirements?|review policy|review|applications?|exceptions?)\b|"
-                  r"\blicen[cs]es? (?:to|for) (?:exports?|exporting|ship|shipments|sell|sales)\b|"
+                  r"\b(?:licen[cs]es?|permits?) (?:to|for) (?:the )?(?:exports?|exporting|ship|shipments|sell|sales)\b|"
                   r"\blicen[cs]ing (?:requirements?|regime|measures|facilitation|system|rules)\b|"
                   r"\bvalidated end[- ]users?\b|\bVEU\b|\bforeign[- ](?:produced )?direct product rules?\b|"
                   r"\bend[- ]use controls?\b|\bdenying export privileges\b|\bdenial order\b|"
-                  r"\btemporary general licen[cs]e\b", "licen|end-use|end use|end-user|end user|privilege|denial|direct product|veu"),
+                  r"\btemporary general licen[cs]e\b", "licen|permit|end-use|end use|end-user|end user|privilege|denial|direct product|veu"),
     ("tech-access", r"\b(?:curb|curbs|curtail|curtails|restrict|restricts|limit|limits|block|blocks|"
                     r"cut off|cuts off|choke|chokes|squeeze|squeezes)\b[\w\s'’,\-]{0,40}\baccess to\b"
                     rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
@@ -166,6 +166,11 @@ EXPORT_MEASURES = rules(
     ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"
                        r"prohibitions?)\b", "control|curb|restriction|ban|prohibition"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
+    # Servicing controlled equipment abroad stopped ("… to halt maintenance of chip tools in China").
+    ("service-ban", r"\b(?:stop|halt|cease|suspend|ban|bar|restrict|end)\w*\s+(?:[\w-]+\s+){0,2}?(?:servicing|maintenance|"
+                    r"maintaining|repairs?|spare parts|technical support|after-sales service)\b[^.;:]{0,40}?"
+                    r"\b(?:machines?|tools?|equipment|systems?|scanners?|lithography|chips?|semiconductors?)\b",
+     "servic|mainten|maintain|repair|spare|support|after-sales"),
     ("controls-on-items", r"\b(?:controls?|restrictions?)\s+on\s+(?:certain\s+|additional\s+)?(?:items|commodities|"
                           r"software|technolog(?:y|ies))\b", " on "),
     # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
@@ -206,7 +211,10 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-control", r"出口管[制控]|管制物项|管控名单|管制清单|管制措施", "管制|管控"),
     ("zh-entity-list", r"实体清单|不可靠实体", "实体"),
     ("zh-dual-use", r"两用物项", "两用物项"),
-    ("zh-export-licence", r"出口许可|经验证(?:的)?最终用户|最终用户(?:资格|审查|清单|名单)", "出口许可|最终用户"),
+    ("zh-export-licence", r"出口许可|经验证(?:的)?最终用户|最终用户(?:资格|审查|清单|名单)|"
+                          r"出口[^，。；]{0,6}(?:须|需|需要|必须|应当)[^，。；]{0,4}许可", "许可|最终用户"),
+    ("zh-service-ban", r"(?:停止|暂停|禁止|限制)[^，。；]{0,16}(?:光刻机|半导体设备|芯片设备|设备)[^，。；]{0,6}(?:维护|维修|售后|技术支持)|"
+                       r"(?:停止|暂停|禁止|限制)[^，。；]{0,6}(?:维护|维修|售后服务|技术支持)[^，。；]{0,10}(?:光刻机|设备)", "维护|维修|售后|技术支持"),
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则", "反制|关注|规则"),
@@ -253,7 +261,8 @@ ACTIONS = rules(
     # not as nouns ("US chip curbs", "curbs on exports").
     ("act-restrict", r"(?<!\bexport )(?<!\bimport )(?<!\btravel )\b(?:ban(?:ned|ning)?|barred|block(?:ed|ing)?|prohibit(?:s|ed|ing)?|restrict(?:s|ed|ing)?|"
                      r"curb(?:ed|ing)?|curtail(?:s|ed)?|limiting|halt(?:ed|ing)?|needs? (?:an? )?(?:export )?"
-                     r"licen[cs]es?)\b|\b(?:bans|bars|blocks|curbs|limits|halts)\b(?!\s+(?:on|against|over|in|for|"
+                     r"licen[cs]es?|(?:orders?|ordered|tells?|told|instructs?|instructed|forces?|forced)\s+(?:[\w'’-]+\s+){1,3}?to (?:stop|halt|cease|suspend|end)|"
+                     r"stop(?:s|ped)\b(?!\s+short))\b|\b(?:bans|bars|blocks|curbs|limits|halts)\b(?!\s+(?:on|against|over|in|for|"
                      r"to|will|would|could|are|were|have|has|and)\b)(?=\s+[\w$])"
                      r"(?<!\bchip bans)(?<!\bchip curbs)(?<!\bexport bans)(?<!\bexport curbs)(?<!\bUS curbs)"
                      r"(?<!\bUS bans)(?<!\bnew curbs)(?<!\btech curbs)(?<!\btrade curbs)"),
@@ -268,7 +277,7 @@ ACTIONS = rules(
 )
 ACTIONS_ZH = rules(
     ("zh-act-announce", r"发布|公布|宣布|决定|公告|施行|印发"),
-    ("zh-act-impose", r"实施|征收|加征|开征|提高|上调|加强|收紧|严控|扩大|列入|纳入|禁止|限制|裁定|反制"),
+    ("zh-act-impose", r"实施|征收|加征|开征|提高|上调|加强|收紧|严控|扩大|列入|纳入|禁止|限制|裁定|反制|(?:须|需|必须)(?:申请|取得)"),
     ("zh-act-ease", r"暂停|停止|取消|延长|延期|下调|降低|调整|豁免|排除|放宽|移出|恢复|撤销|吊销|终止|废除|解除"),
     ("zh-act-effect", r"生效|起施行|起实施|起执行|即日起|起征|落地"),
 )
@@ -324,6 +333,12 @@ HARD_VETOES = rules(
                          r"^(?:[\w'.-]+\s+){0,2}(?:lawmakers|legislators|senators?)\b(?!\s+(?:approv\w*|backs?|backed|"
                          r"pass(?:es|ed)?|vot(?:e|es|ed) (?:for|to)|adopt(?:s|ed)?|green-?light\w*|sign(?:s|ed)? off)\b)|"
                          r"\b(?:ceo|chief executive|economists?|analysts?)\s+(?:says?|said|warns?|sees?|expects?)\b"),
+    # A reaction whose object is the measure: "X slams/calls Y's tariff increase unjustified".
+    ("veto-reaction-object", r"^(?:[\w'.’-]+\s+){1,4}?(?:slams?|condemns?|criticizes?|criticises?|denounces?|decries?|"
+                             r"blasts?|rejects?|protests?|opposes?|calls?(?! for\b| on\b))\s+(?:[\w'’%.-]+\s+){0,5}?"
+                             r"(?:tariffs?|dut(?:y|ies)|lev(?:y|ies)|curbs|controls|restrictions|bans?|listings?)\b(?:\s+(?:increases?|hikes?|moves?|"
+                             r"decisions?|plans?))?(?:\s+(?:as\s+)?(?:unjustified|unreasonable|unfair|unacceptable|illegal|"
+                             r"discriminatory|protectionist|bullying|a mistake)\b|$|\s*[,;:])"),
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
                        r"\bwhat (?:you|to) (?:need to )?know\b|\bexplained\b|\bexplainers?\b|"
@@ -332,7 +347,7 @@ HARD_VETOES = rules(
                        r"\bhow (?:does|do) [\w\s'-]{0,40}\bwork\b|\b(?:primer|faq|cheat sheet)\b"),
     # A denial is not a measure: "no plans to", "rules out".
     ("veto-denial", r"^no (?:new )?(?:[\w-]+ ){0,3}(?:tariffs?|duties|levies|controls)\b|\bno plans? to\b|\bnot plan(?:ning)? to\b|\bno intention\b|\brules? out\b|\bruled out\b|"
-                    r"\bden(?:ies|ied) (?:reports?|plans?|it will|that)\b"),
+                    r"\bden(?:ies|ied) (?:reports?|plans?|it will|that)\b|\bstop(?:s|ped)? short of\b|\brefrain(?:s|ed)? from\b"),
     # Administering a tariff-rate quota is routine, in news too.
     ("veto-quota-administration", r"\bquota (?:allocations?|administration|fill(?:ed)?|reallocations?|certificates?|"
                                   r"applications?)\b|\bTRQ (?:allocations?|administration|fill)\b"),

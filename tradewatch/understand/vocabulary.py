@@ -109,7 +109,7 @@ TARGET_CUES_ZH = re.compile(r"(?:对|向|自|针对|原产于|输往|对于|从|
 COORDINATION_ZH = re.compile(r"^(?:、|和|与|及|同|)$")
 # "India hit with …", "Huawei added to …": a passive verb after a mention makes it the target.
 PASSIVE_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:is |are |was |were |gets? |got |being )?"
-                           r"(?:hit|slapped|targeted|struck|penali[sz]ed|added|placed|put|blacklisted|listed)\b"
+                           r"(?:hit|slapped|targeted|struck|penali[sz]ed|added|placed|put|blacklisted|listed|faces?|facing)\b"
                            r"(?!\s+back)", I)
 OWNER_AFTER = re.compile(r"^(?:'s)?\s*(?:[\w-]+\s+){0,2}?(?:entity list|blacklist|tariffs?|duties|export controls?|"
                          r"trade blacklist|control list)\b", I)
