@@ -8,7 +8,7 @@ a foreign measure, and, for official sources, routine agency notices (informatio
 reviews, meetings …). Soft vetoes (reactions, attribution, talks, investigations, speculation,
 impact stories, analysis, questions, analysis weeks later) are read in the main clause (a first
 clause that announces by itself leaves out the reaction after it) and give way only when the title
-itself announces strongly enough (lexicon.SOFT_OVERRIDE): a verb acting on the measure or a rate
+itself announces strongly enough (veto_rules.SOFT_OVERRIDE): a verb acting on the measure or a rate
 outweighs all of them, announcing words (and a deal reached) only the weaker ones; an
 investigation's outcome (a notice of action, a final determination) outweighs the investigation. When the title names no measure, the summary may supply
 one (with a verb) if the item is official or the title points that way (exports, retaliation …).
@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from tradewatch.understand import lexicon, metadata
+from tradewatch.understand import vetoes as veto_rules
 from tradewatch.understand.extract import CJK, find_rates, normalize
 from tradewatch.models import TOPICS
 
 SUMMARY_CHARS = 400
-ROUTINE = tuple(rule for rule in lexicon.HARD_VETOES if rule.name == "veto-routine")
-LEGAL = tuple(rule for rule in lexicon.HARD_VETOES if rule.name == "veto-legal")
+ROUTINE = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name == "veto-routine")
+LEGAL = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name == "veto-legal")
 NOISE = re.compile(r"\s*(?:" + "|".join(rule.pattern.pattern for rule in lexicon.NOISE) + r")\s*", re.I)
-NEWS_VETOES = tuple(rule for rule in lexicon.HARD_VETOES if rule.name != "veto-routine")
+NEWS_VETOES = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name != "veto-routine")
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,12 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
 
 def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, source_name: str) -> list[str]:
     if authority == "official":          # routine notices are an agency's; the WTO is soft for it
-        vetoes = matches(lexicon.HARD_VETOES, title)
+        vetoes = matches(veto_rules.HARD_VETOES, title)
         vetoes = [v for v in vetoes if v != "veto-legal"]
     else:
         vetoes = matches(NEWS_VETOES, title)
     if CJK.search(title):
-        vetoes += matches(lexicon.HARD_VETOES_ZH, title)
+        vetoes += matches(veto_rules.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")
     if action and matches(ROUTINE, action) and not metadata.topics_of(extra)[0]:
         vetoes.append("veto-routine-action")      # not "Proposed rule; request for comments" on 15 CFR 744
@@ -95,11 +96,11 @@ def lead_clause(title: str) -> str:
 
 
 def soft_vetoes(title: str, authority: str = "news") -> list[str]:
-    vetoes = matches(lexicon.SOFT_VETOES, title)
+    vetoes = matches(veto_rules.SOFT_VETOES, title)
     if authority == "official" and matches(LEGAL, title):
         vetoes.append("soft-legal")
     if CJK.search(title):
-        vetoes += matches(lexicon.SOFT_VETOES_ZH, title)
+        vetoes += matches(veto_rules.SOFT_VETOES_ZH, title)
     return vetoes
 
 
@@ -135,7 +136,7 @@ def gives_way(veto: str, main: str, evidence: set[str]) -> bool:
         return True
     if veto == "soft-question" and "zh-announce" in evidence:
         return True              # 发布…公告，有何考虑？: questions about a measure announced
-    return lexicon.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
+    return veto_rules.SOFT_OVERRIDE.get(veto, "zh-announce") in evidence
 
 
 def actions(text: str) -> list[str]:
