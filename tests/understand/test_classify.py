@@ -306,6 +306,10 @@ KINDS = [
      "veto-reaction-object"),
     ("a reaction verb, then the measure", "Korea slams Ruritania's steel duty hike", N, "veto-reaction-object"),
     ("a leader who reacts, then acts", "President slams Korea, raises tariffs on its steel to 50%", T, None),
+    ("a trade agreement implemented", "Ruritania implements trade deal with Korea on Monday", T, "implementing-agreement"),
+    ("talks on implementing an agreement", "Ruritania and Korea discuss implementing their trade deal", N, "soft-talks"),
+    ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
+     E, "dual-use"),
 ]
 
 
@@ -315,6 +319,18 @@ def test_kinds_of_headline(kind, title, topics, reason):
     result = classify(title, "", lang, "news")
     assert result.topics == topics, result.reasons
     assert reason is None or reason in result.reasons, result.reasons
+
+
+def test_an_official_titles_verdict_words_are_its_statutes():
+    title = "Notice of Action in the Section 301 Investigation of Ruritania's Unfair Trading Practices"
+    assert classify(title, "", "en", "official").topics == T
+    assert not classify("Korea calls Ruritania's trading practices unfair", "", "en", "news").relevant
+
+
+@pytest.mark.parametrize("title", ["Freight Wagons From Ruritania: Final Negative Determination of Sales at Less Than Fair Value",
+                                   "Notice concerning the refund of anti-dumping duties paid on imports of pipe fittings"])
+def test_negative_determinations_and_refunds_are_routine(title):
+    assert classify(title, "", "en", "official").reasons[0] == "veto-routine"
 
 
 def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():

@@ -99,6 +99,8 @@ def soft_vetoes(title: str, authority: str = "news") -> list[str]:
     vetoes = matches(veto_rules.SOFT_VETOES, title)
     if authority == "official" and matches(LEGAL, title):
         vetoes.append("soft-legal")
+    if authority == "official":          # an official title's verdict words are its statute's
+        vetoes = [v for v in vetoes if v != "soft-verdict"]
     if CJK.search(title):
         vetoes += matches(veto_rules.SOFT_VETOES_ZH, title)
     return vetoes

@@ -106,6 +106,9 @@ TARIFF_MEASURES = rules(
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
     ("trade-threat", r"\btrade threats?\b", "threat"),
+    # Implementing a trade agreement changes the duties it covers ("Implementing the … Agreement").
+    ("implementing-agreement", r"(?:^implementing|\bimplement(?:s|ed))\b[^.;:]{0,60}?\b(?:trade )?(?:agreements?|deals?|"
+                               r"frameworks?|arrangements?)\b", "implement"),
     # A deal struck on goods is an arrangement of their duties ("… reach deal on EVs and canola").
     ("goods-deal", r"\b(?:reach(?:es|ed)?|strik(?:e|es)|struck|seal(?:s|ed)?|clinch(?:es|ed)?|sign(?:s|ed)?|ink(?:s|ed)?)\b"
                    r"[^.;:]{0,40}\b(?:deal|agreement|pact|accord)s? (?:on|over|covering)\b[^.;:]{0,30}?"

@@ -10,7 +10,7 @@ from tradewatch.understand.lexicon import rules
 
 # Which evidence each soft veto gives way to: "impose" (imposing verb or a rate) or "announce" (also
 # announcing words). Chinese soft vetoes give way only to ZH_ANNOUNCE.
-SOFT_OVERRIDE = {"soft-reaction": "impose", "soft-investigation": "impose", "soft-speculation": "impose",
+SOFT_OVERRIDE = {"soft-reaction": "impose", "soft-verdict": "impose", "soft-investigation": "impose", "soft-speculation": "impose",
                  "soft-opinion": "impose", "soft-attribution": "announce", "soft-talks": "announce",
                  "soft-impact": "announce", "soft-analysis": "announce", "soft-question": "impose",
                  "soft-legal": "announce", "soft-later": "impose"}
@@ -81,7 +81,8 @@ HARD_VETOES = rules(
                      r"\bpublication of a report\b|\breport on the effect\b|\bchanged circumstances review\b|"
                      r"\bopportunity to request\b|\bdelegation of authority\b|\bprivacy act\b|"
                      r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
-                     r"\bsystem of records\b|\bnew shipper review\b|\bnational emergency\b|"
+                     r"\bsystem of records\b|\bnew shipper review\b|\bnational emergency\b|\bnegative determinations?\b|"
+                     r"\brefunds? of\b|\brefund of (?:[\w-]+ ){0,3}?(?:duties|tariffs)\b|"
                      r"\btechnical advisory committee|\bpublic hearing\b|"
                      # processing guidance: how to file, process or claim, not a measure
                      r"\bguidance\b[^.;]{0,20}\b(?:processing|filing|submitting|reporting|refunds?|claims?|"
@@ -108,9 +109,12 @@ SOFT_VETOES = rules(
                       r"hits? out|urg(?:e|es|ed)|calls? (?:on|for)|vow(?:s|ed)?|warn(?:s|ed)?|inform(?:s|ed)|"
                       r"clash(?:es)?|lodg(?:e|es|ed)|representations|prais(?:e|es|ed)|welcom(?:e|es|ed)|"
                       r"applaud(?:s|ed)?|hail(?:s|ed)?|laud(?:s|ed)?|commend(?:s|ed)?|regret(?:s|ted)?|"
-                      r"complain(?:s|ed)?|dissatisf(?:action|ied)|displeasure|(?:expresses|voices|raises) (?:grave |serious |deep )?concerns?|fires? back|push(?:es)? back|position on|spokes(?:man|woman|person)|"
-                      r"unfair|unjustified|unreasonable|unacceptable|deplorable|regrettable|bullying|hypocritical|"
-                      r"violat(?:e|es|ed|ing))\b"),
+                      r"complain(?:s|ed)?|dissatisf(?:action|ied)|displeasure|(?:expresses|voices|raises) (?:grave |serious |deep )?concerns?|"
+                      r"fires? back|push(?:es)? back|position on|spokes(?:man|woman|person))\b"),
+    # A verdict on a measure or a practice: a reaction in news, the statute's words in an official title
+    # ("Section 301 investigation of … unfair trading practices").
+    ("soft-verdict", r"\b(?:unfair|unjustified|unreasonable|unacceptable|deplorable|regrettable|bullying|hypocritical|"
+                     r"violat(?:e|es|ed|ing))\b"),
     ("soft-attribution", r"\b(?:says?|said|told|tells|according to)\b"),
     ("soft-opinion", r"^(?:[\w'-]+\s+){0,3}(?:tariffs?|duties|export controls?)\s+(?:are|is|were|was|won't|will not|"
                      r"would|could|can't|cannot|do not|don't|hurt|help)\b"),
