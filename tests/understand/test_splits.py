@@ -146,7 +146,8 @@ def test_a_country_whose_media_report_neither_acts_nor_is_targeted():
 
 
 @pytest.mark.parametrize("title", ["税委会调整对鲁里塔尼亚加征关税措施 大豆关税降至10%", "鲁里塔尼亚汽车关税降为5%",
-                                   "US pauses rule extending its export blacklist to subsidiaries"])
+                                   "US pauses rule extending its export blacklist to subsidiaries",
+                                   "Canada drops most counter-tariffs on Ruritanian goods"])
 def test_a_measure_named_with_its_old_verb_still_moves_down(title):
     # "加征关税措施" names the measure; "降至" moves it ("extending" names the rule, "pauses" moves it)
     assert Profile.of(title).direction == "down"

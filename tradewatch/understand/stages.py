@@ -34,7 +34,7 @@ DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll"
 # ("drops tariff threat", "halts export ban").
 DIRECTION_DOWN_ACTS = re.compile(
     r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
-    r"(?:\s+[\w'-]+){0,3}?\s+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies|rules?|blacklists?)\b"
+    r"(?:\s+[\w'-]+){0,3}?[\s-]+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies|rules?|blacklists?)\b"
     r"(?![^.;:]{0,40}(?<!\bup )\bto \d)|"
     r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制|规则)|"
     r"(?:关税|税率)[^，。；]{0,4}(?:降至|降为|减至|下调至)", I)

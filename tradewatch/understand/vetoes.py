@@ -146,6 +146,8 @@ SOFT_VETOES_ZH = rules(
     ("soft-zh-reaction", r"回应|谴责|批评|抨击|反对|抗议|表态|奉陪|交涉|不怕打|霸凌|不满|怒批|痛批|炮轰|无法容许|"
                          r"不能接受|不可接受|不接受|强烈不满|要求撤回|敦促|促请"),
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
+    # Worry about a measure ("…农民忧心…关税"): its impact is the news.
+    ("soft-zh-impact", r"忧心|担忧|担心|忧虑|恐慌|叫苦|受冲击"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|(?<!或)(?<!恐)(?<!料)(?<!将)(?<!可能)影响"),
     # Analysis a year on: the measure is the background ("…一周年：何去何从").
