@@ -308,6 +308,8 @@ KINDS = [
     ("a leader who reacts, then acts", "President slams Korea, raises tariffs on its steel to 50%", T, None),
     ("a trade agreement implemented", "Ruritania implements trade deal with Korea on Monday", T, "implementing-agreement"),
     ("talks on implementing an agreement", "Ruritania and Korea discuss implementing their trade deal", N, "soft-talks"),
+    ("cut off from controlled goods", "Ruritania unveils rules to cut Korea off from advanced chips", E, "tech-access"),
+    ("a measure named in a response clause", "Ruritania restricts exports of nickel in response to Korean tariffs", E, None),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

@@ -163,7 +163,8 @@ EXPORT_MEASURES = rules(
                   r"\btemporary general licen[cs]e\b", "licen|permit|end-use|end use|end-user|end user|privilege|denial|direct product|veu"),
     ("tech-access", r"\b(?:curb|curbs|curtail|curtails|restrict|restricts|limit|limits|block|blocks|"
                     r"cut off|cuts off|choke|chokes|squeeze|squeezes)\b[\w\s'’,\-]{0,40}\baccess to\b"
-                    rf"[\w\s\-]{{0,20}}{_CONTROLLED}", "access"),
+                    rf"[\w\s\-]{{0,20}}{_CONTROLLED}|\bcut(?:s|ting)? (?:[\w-]+ ){{0,3}}?off from\b[\w\s\-]{{0,20}}{_CONTROLLED}",
+     "access|off from"),
     ("controlled-goods-squeeze", rf"\b{_RESTRICT_VERB}\b[^.;:]{{0,40}}\b(?:rare[- ]earths?|gallium|germanium|"
                                  r"antimony|graphite|tungsten|critical minerals?|superhard materials?)\b", "rare|gallium|germanium|antimony|graphite|tungsten|mineral|superhard"),
     ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"

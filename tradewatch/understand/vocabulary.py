@@ -182,6 +182,7 @@ SOURCE_NAME_HEAD = re.compile(r"^[^(（\[]*")
 OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:ist)?|blog)\b", I)
 # Context clauses: a measure named only here is background ("… amid tariff fears").
 CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
+                            r"in (?:response|retaliation|reply) (?:to|for|against)|to counter|responding to|"
                             r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little| regards| concerns| amended| follows| set out| referred)"
                             r")\b[^,;:]*", I)
 # A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
