@@ -151,3 +151,8 @@ def test_a_country_whose_media_report_neither_acts_nor_is_targeted():
 def test_a_measure_named_with_its_old_verb_still_moves_down(title):
     # "加征关税措施" names the measure; "降至" moves it ("extending" names the rule, "pauses" moves it)
     assert Profile.of(title).direction == "down"
+
+
+@pytest.mark.parametrize("title", ["Any country trading with Ruritania will face 25% US tariff", "Korea faces 39% tariff after talks fail"])
+def test_a_country_facing_a_tariff_moves_it_up(title):
+    assert Profile.of(title).direction == "up"

@@ -17,7 +17,7 @@ DIRECTION_UP = re.compile(
     r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
     r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist)|"
     r"(?:announc\w*|orders?|ordered|unveil\w*)\s+(?:[\w%$'-]+\s+){0,3}?(?:tariffs?|duties|levies|tax(?:es)?|curbs|"
-    r"controls|bans?))\b|"
+    r"controls|bans?)|(?:face|faces|facing)\s+(?:[\w%$.'-]+\s+){0,3}?(?:tariffs?|duties|levies|tax(?:es)?))\b|"
     r"加征|提高|上调|加强|收紧|严控|扩大|禁止|列入|纳入|开征|征收|限制|管制", I)
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|halv\w*|trim|trims|trimm\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
