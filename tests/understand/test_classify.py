@@ -310,6 +310,8 @@ KINDS = [
     ("talks on implementing an agreement", "Ruritania and Korea discuss implementing their trade deal", N, "soft-talks"),
     ("cut off from controlled goods", "Ruritania unveils rules to cut Korea off from advanced chips", E, "tech-access"),
     ("a measure named in a response clause", "Ruritania restricts exports of nickel in response to Korean tariffs", E, None),
+    ("a national-security import action", "Fact Sheet: President Takes Action on Imports of Timber to Protect "
+     "America's National Security", T, "national-security-action"),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

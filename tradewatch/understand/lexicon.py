@@ -102,6 +102,10 @@ TARIFF_MEASURES = rules(
                       r"\btrade expansion act\b|\btrade act of 1974\b|\binternational emergency economic powers\b",
      "section|ieepa|balance|expansion|1974|emergency"),
     ("adjusting-imports", r"\badjusting imports of\b", "adjusting"),
+    # The White House's words for a national-security import action (Section 232): "Takes Action on
+    # Certain … to Protect America's … National Security".
+    ("national-security-action", r"\b(?:takes?|taking) action on (?:imports of )?[\w\s,'’-]{0,60}?\bto protect\b"
+                                 r"[^.;:]{0,50}\bnational security\b", "action"),
     ("de-minimis", r"\bde minimis\b", "minimis"),
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
