@@ -312,6 +312,12 @@ KINDS = [
     ("a measure named in a response clause", "Ruritania restricts exports of nickel in response to Korean tariffs", E, None),
     ("a national-security import action", "Fact Sheet: President Takes Action on Imports of Timber to Protect "
      "America's National Security", T, "national-security-action"),
+    ("an approval idiom", "Chipmaker gets nod to resume GPU sales to Korea", E, "export-approval"),
+    ("an approval obtained, Chinese", "鲁里塔尼亚芯片企业获准向韩国出售先进芯片", E, "zh-licence-decision"),
+    ("chip rules tightened", "Ruritania tightens advanced computing chip rules, closes loopholes", E, "chip-rules"),
+    ("AI rules are not export rules", "Ruritania finalises AI rules for chatbots", N, None),
+    ("shipments abroad halted", "Ruritania to halt nickel ore shipments abroad from June", E, "restrict-shipments-abroad"),
+    ("refunds of duties", "Customs issues guidance on filing refunds for emergency duties", N, "veto-legal"),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

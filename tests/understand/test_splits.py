@@ -156,3 +156,20 @@ def test_a_measure_named_with_its_old_verb_still_moves_down(title):
 @pytest.mark.parametrize("title", ["Any country trading with Ruritania will face 25% US tariff", "Korea faces 39% tariff after talks fail"])
 def test_a_country_facing_a_tariff_moves_it_up(title):
     assert Profile.of(title).direction == "up"
+
+
+def test_a_chinese_report_finds_the_english_event_past_chinese_reports_sharing_its_words():
+    # Thirty English listings share the event's facts (China acts, Japan targeted, rare earths) and
+    # forty Chinese reports share the candidate's rarest words (日媒, 审查 …): the candidate's rarest
+    # features are all words, and the English event shares no word with it, only facts, which are
+    # looked up besides.
+    english = event("China tightens screening of Japan-bound rare earth exports", hours=-1)
+    listings = [event(f"China adds {n} Japanese rare earth firms to its export control list", hours=-200 + n)
+                for n in range(3, 63)]
+    goods = ["芯片", "电池", "光刻机", "机床", "无人机", "钢材", "铝材", "光纤", "面板", "药品"]
+    actors = ["美国", "韩国", "荷兰", "德国"]
+    decoys = [event(f"日媒指{actor}加强审查{item}出口 或影响生产", source=CN_NEWS, hours=-150 + 3 * n)
+              for n, (actor, item) in enumerate((a, g) for a in actors for g in goods)]
+    index = index_with(*listings, *decoys, english)
+    chinese = event("日媒指中国加强审查稀土出口日本 或影响生产", source=CN_NEWS, hours=4)
+    assert index.match(chinese) == english

@@ -44,7 +44,9 @@ CANDIDATES = 16              # events scored per match, the best by shared rare 
 SHARED = 10                  # … after the newest few that share the most features …
 SHARED_CAP = 100             # … unless so many share them that the features say nothing
 POSTING_CAP = 250            # features shared by more events than this are too common to block on
-RAREST = 5                   # how many of the candidate's rarest features are looked up
+RAREST = 5                   # how many of the candidate's rarest features are looked up, …
+RAREST_FACTS = 3             # … its rarest facts besides (reports in two languages share no words), …
+FACT_CANDIDATES = 6          # … the newest events sharing the most of which are scored too
 
 
 class EventIndex:
@@ -164,9 +166,11 @@ class EventIndex:
         """Events sharing the most of the candidate's features (greedy set intersection, rarest
         first), then those sharing most of its rarest few, newest first on ties."""
         found = self._postings
-        postings = sorted((p for f in sorted(features_of(candidate, profile)) if (p := found.get(f))), key=len)
-        if not postings:
+        named = sorted(((f, p) for f in sorted(features_of(candidate, profile)) if (p := found.get(f))),
+                       key=lambda pair: len(pair[1]))
+        if not named:
             return []
+        postings = [p for _, p in named]
         common = postings[0].keys()
         for posting in postings[1:]:
             if len(common) == 1:
@@ -175,13 +179,25 @@ class EventIndex:
             if narrowed:
                 common = narrowed
         counts: Counter[int] = Counter()
-        for posting in [p for p in postings if len(p) <= POSTING_CAP][:RAREST]:
+        usable = [(f, p) for f, p in named if len(p) <= POSTING_CAP]
+        for _, posting in usable[:RAREST]:
             counts.update(posting.keys())
+        # Facts get their own slots: titles in two languages share no words, and the candidate's
+        # rarest words may all be other reports' of its own language.
+        facts: Counter[int] = Counter()
+        for _, posting in [(f, p) for f, p in usable if "|w:" not in f][:RAREST_FACTS]:
+            facts.update(posting.keys())
         best = heapq.nlargest(SHARED, common) if len(common) <= SHARED_CAP else []
         # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives).
         best += [number for number, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]]
+        best += [number for number, _ in heapq.nlargest(FACT_CANDIDATES, facts.items(), key=_shared_then_newest)]
         numbered = self._numbered
         return [numbered[number] for number in dict.fromkeys(best)]
+
+
+def _shared_then_newest(item: tuple[int, int]) -> tuple[int, int]:
+    number, shared = item
+    return shared, number
 
 
 @contextmanager

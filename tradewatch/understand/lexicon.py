@@ -174,6 +174,12 @@ EXPORT_MEASURES = rules(
     ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"
                        r"prohibitions?)\b", "control|curb|restriction|ban|prohibition"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
+    # Rules on chips are export rules ("tightens advanced computing chip rules").
+    ("chip-rules", r"\b(?:chips?|semiconductors?|advanced computing|chipmaking|chip-making|GPUs?|AI chips?)\s+"
+                   r"(?:[\w-]+\s+){0,2}?(?:rules|regulations)\b", "rules|regulations"),
+    # Shipments abroad are exports ("to halt bauxite ore shipments abroad").
+    ("restrict-shipments-abroad", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,30}}?\b(?:shipments|sales|shipping|selling|supplies)\s+"
+                                  r"(?:abroad|overseas|to foreign buyers)\b", "abroad|overseas|foreign"),
     # Servicing controlled equipment abroad stopped ("… to halt maintenance of chip tools in China").
     ("service-ban", r"\b(?:stop|halt|cease|suspend|ban|bar|restrict|end)\w*\s+(?:[\w-]+\s+){0,2}?(?:servicing|maintenance|"
                     r"maintaining|repairs?|spare parts|technical support|after-sales service)\b[^.;:]{0,40}?"
@@ -194,7 +200,10 @@ EXPORT_MEASURES = rules(
                         r"semiconductors?|chipmaking|chip-making|tools?|equipment|technolog(?:y|ies)|gpus?|processors?|"
                         r"accelerators?|nvidia|amd|h\d{2,3}[a-z]?|rare[- ]earths?|magnets?|gallium|germanium|antimony|graphite|"
                         r"critical minerals?)\b[^.;:]{0,40}\b(?:to|for|into|sales?|shipments?|exports?)\b|"
-                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval|rare|magnet|gallium|germanium|antimony|graphite|mineral"),
+                        r"\bapproval to (?:ship|bring|sell|export|send|supply)\b|"
+                        r"\b(?:gets?|got|wins?|won|receives?|received|secures?|secured) (?:the |a |US |Washington's )?"
+                        r"(?:nod|go-ahead|green light|approval|OK|permission|clearance) (?:to|for) (?:resume |restart )?(?:[\w-]+ ){0,3}?"
+                        r"(?:sell\w*|ship\w*|export\w*|suppl\w*|sales|shipments|deliver\w*)\b", "chip|semic|tool|equip|techn|gpu|proce|accel|nvidia|amd|h|approval|rare|magnet|gallium|germanium|antimony|graphite|mineral"),
     # A rule widening or suspending the reach of a list (affiliates of listed parties, 50% ownership).
     ("list-reach", r"\baffiliates? rule\b|\b50 ?(?:%|percent|per cent) (?:ownership )?rule\b|\bownership rule\b|"
                    r"\b(?:affiliates|subsidiaries) of (?:certain |blacklisted |listed |sanctioned )?(?:[\w-]+ ){0,2}"
@@ -226,9 +235,9 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则", "反制|关注|规则"),
-    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|(?:获准|获批)[^，。；]{0,12}(?:出售|销售|出口|供应)|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
                             r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
-     "许可|允许|批准|准许|豁免|授权"),
+     "许可|允许|批准|准许|豁免|授权|获准|获批"),
     ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
     ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )

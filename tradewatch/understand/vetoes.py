@@ -33,7 +33,7 @@ HARD_VETOES = rules(
                         r"\bcustoms data\b|\bstatistics\b"),
     ("veto-legal", r"\b(?:WTO|W\.T\.O|world trade organi[sz]ation|courts?|supreme court|SCOTUS|strikes down|struck down|judges?|justices|"
                    r"lawsuits?|sue|sues|sued|suing|legality|unconstitutional|rules against|ruled|verdict|"
-                   r"litigation|tribunal|dispute settlement|oral arguments?)\b"),
+                   r"litigation|tribunal|dispute settlement|oral arguments?|refunds?|refunded)\b"),
     ("veto-commentator", r"^(?:[\w'.-]+\s+){0,2}(?:economists?|analysts?|experts?|retailers?|farmers|"
                          r"automakers?|carmakers?|consumers|shoppers|investors|ceos?|executives?|importers|"
                          r"lobbyists?|unions?|democrats|republicans|critics|"
