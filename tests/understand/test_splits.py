@@ -129,8 +129,15 @@ def test_a_share_of_ownership_is_no_rate(title):
     assert find_rates(title) == ()
 
 
+@pytest.mark.parametrize("title", ["Products with 0.1% Chinese rare earths need licences", "境外产品含0.1%中国稀土须许可"])
+def test_a_share_of_content_is_no_rate(title):
+    assert find_rates(title) == ()
+
+
 def test_a_rate_is_still_a_rate_beside_an_ownership_share():
     assert find_rates("50% tariff on firms owned 25% or more by Ruritanians") == ("50%",)
+    assert find_rates("Any country trading with Ruritania will face 25% US tariff") == ("25%",)
+    assert find_rates("越南同意对美国商品实行零关税") == ("0%",)
 
 
 def test_a_rule_named_in_two_languages_is_one_measure_the_same_day():

@@ -241,8 +241,14 @@ RATE = re.compile(r"(?:(?P<lo>\d{1,3}(?:\.\d+)?)\s*(?:%\s*)?(?:-|–|~|to)\s*)?(
 RATE_ZH = re.compile(r"百分之(?P<cn>[零一二三四五六七八九十百两\d]+(?:点[零一二三四五六七八九\d]+)?)")
 # A share of ownership is no rate: "the 50% rule", "owned 50% or more", "50%穿透性规则", "持股50%".
 OWNERSHIP_AFTER = re.compile(r"\s*(?:\(?\s*(?:or more|and above|or greater)\s*\)?\s*)?(?:ownership|owned|stakes?|"
-                             r"equity|rule|穿透|持股|股权|以上股权|规则)", re.IGNORECASE)
-OWNERSHIP_BEFORE = re.compile(r"(?:\bowned|\bownership of|\bstakes? of|\bholds?|持股|股权)\s*(?:at least\s*)?$", re.IGNORECASE)
+                             r"equity|rule|content|value|of (?:their|its) value|(?:of )?(?:Chinese|US|American|foreign|"
+                             r"[\w-]+-origin)\s+(?:content|materials?|rare earths?|components|parts|inputs|value)\b|"
+                             r"穿透|持股|股权|以上股权|规则|成分|价值)", re.IGNORECASE)
+# … and so is a share of content: "products containing 0.1% Chinese rare earths", "含0.1%".
+OWNERSHIP_BEFORE = re.compile(r"(?:\bowned|\bownership of|\bstakes? of|\bholds?|\bcontain(?:s|ing)?|持股|股权|含)"
+                              r"\s*(?:at least\s*|more than\s*|over\s*)?$", re.IGNORECASE)
+# Tariffs removed altogether (零关税) are a rate of 0%; English "zero tariffs" is as often a goal of talks.
+ZERO_RATE = re.compile(r"零关税|零税率")
 
 
 def find_rates(text: str) -> tuple[str, ...]:
@@ -262,6 +268,7 @@ def find_rates(text: str) -> tuple[str, ...]:
         if frac:
             value += "." + "".join(str(cn_number(ch)) for ch in frac)
         found.append((m.start(), f"{_clean(value)}%"))
+    found += [(m.start(), "0%") for m in ZERO_RATE.finditer(text)]
     return _unique(rate for _, rate in sorted(found))
 
 

@@ -190,10 +190,11 @@ EXPORT_MEASURES = rules(
     # A licence decision: granted, revoked, required, approved … for goods or sales abroad.
     ("licence-decision", r"(?:\b(?:licen[cs]es?|waivers?|authori[sz]ations?)\b[^.;:]{0,30}\b(?:granted|revoked|approved|denied|required|suspended|"
                          r"cancell?ed|issued|pulled)\b|\b(?:grant(?:s|ed)?|revok(?:es|ed)|approv(?:es|ed)|den(?:ies|ied)|"
-                         r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:es|ed)|pull(?:s|ed)|yank(?:s|ed)?|end(?:s|ed)?|"
+                         r"issu(?:es|ed)|suspend(?:s|ed)|cancel(?:s|led)?|requir(?:e|es|ed)|pull(?:s|ed)|yank(?:s|ed)?|end(?:s|ed)?|"
                          r"strip(?:s|ped)?|withdr(?:aws?|ew|awn)|rescind(?:s|ed)?|renew(?:s|ed)?)\b"
                          r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|chipmak\w*|fabs?|"
-                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment)\b)", "licen|waiver|authori|veu|end-user|end user"),
+                         r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment|gallium|germanium|antimony|"
+                         r"graphite|tungsten|drones?)\b)", "licen|waiver|authori|veu|end-user|end user"),
     # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
                         r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?|let(?:s|ting)?)\b[^.;:]{0,60}\b(?:chips?|"
@@ -235,10 +236,10 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
     ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则", "反制|关注|规则"),
-    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,8}(?:出口)?许可|(?:获准|获批)[^，。；]{0,12}(?:出售|销售|出口|供应)|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
+    ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,16}(?:出口)?许可|(?:须|需|需要|必须)(?:申请|取得|获得)?(?:出口)?许可|(?:获准|获批)[^，。；]{0,12}(?:出售|销售|出口|供应)|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
                             r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
      "许可|允许|批准|准许|豁免|授权|获准|获批"),
-    ("zh-technology-control", r"(?:技术|物项)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
+    ("zh-technology-control", r"(?:技术|物项|稀土|镓|锗|锑|石墨|钨|芯片|半导体)[^，。]{0,6}管制|禁止出口限制出口技术", "管制|禁止出口"),
     ("zh-multilateral-regime", r"瓦森纳|导弹及其技术控制制度|澳大利亚集团|核供应国集团", "瓦森纳|导弹|澳大利亚集团|核供应国"),
 )
 MEASURES = {"tariff": TARIFF_MEASURES + TARIFF_MEASURES_ZH,

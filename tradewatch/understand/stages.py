@@ -22,25 +22,25 @@ DIRECTION_UP = re.compile(
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|halv\w*|trim|trims|trimm\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
-    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|"
+    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|spared|spares|"
     r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
-    r"暂停|取消|放宽|下调|降低|降至|豁免|排除|移出|停止实施|延期|缓征|免征", I)
+    r"暂停|取消|放宽|下调|降低|降至|豁免|排除|移出|停止实施|延期|缓征|免征|解除|零关税", I)
 # Cheap tests before the patterns above: literals one of which each needs.
-DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu",
+DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu", "spare",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
                         "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
-                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征", "降至")
+                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征", "降至", "解除", "零关税")
 # An easing verb acting on the measure decides the direction whatever else the title names
 # ("drops tariff threat", "halts export ban").
 DIRECTION_DOWN_ACTS = re.compile(
     r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
     r"(?:\s+[\w'-]+){0,3}?[\s-]+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies|rules?|blacklists?)\b"
     r"(?![^.;:]{0,40}(?<!\bup )\bto \d)|"
-    r"(?:暂停|取消|停止|撤销|推迟)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制|规则)|"
+    r"(?:暂停|取消|停止|撤销|推迟|解除)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制|规则)|零关税|"
     r"(?:关税|税率)[^，。；]{0,4}(?:降至|降为|减至|下调至)", I)
 DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
                              "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
-                             "推迟", "降至", "降为", "减至", "下调至")
+                             "推迟", "降至", "降为", "减至", "下调至", "解除", "零关税")
 # A plan or a consideration is another stage than the decision it may lead to.
 # Also a plan named with its noun ("plans rare-earth export curbs", "酝酿对…加征关税").
 STAGE_PLAN = re.compile(r"\b(?:propos(?:e|es|ed|ing|als?)|plans? to|plans (?:new|more|fresh)|planning to|consider(?:s|ing)|mulls?|mulling|"

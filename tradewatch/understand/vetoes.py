@@ -40,7 +40,8 @@ HARD_VETOES = rules(
                          r"stud(?:y|ies)|surveys?|polls?|think tanks?)\b|"
                          # an industry speaking: "Canadian steelmakers say the levy is 'devastating'"
                          r"^(?:[\w'.-]+\s+){0,2}(?:\w+makers|producers|exporters|manufacturers|growers|businesses|"
-                         r"industry|industries|shippers)\s+(?:say|says|said|warn|warns|fear|fears|urge|urges|"
+                         r"industry|industries|shippers)\s+(?:say|says|said|warn|warns|fear|fears|fret|frets|worry|worried|fume|fumes|"
+                         r"lament|laments|cheer|cheers|urge|urges|"
                          r"call|calls|welcome|welcomes|slam|slams|decry|decries)\b|"
                          # a legislature, unless it approves a measure ("lawmakers back levies on …")
                          r"^(?:[\w'.-]+\s+){0,2}(?:lawmakers|legislators|senators?)\b(?!\s+(?:approv\w*|backs?|backed|"
@@ -52,6 +53,12 @@ HARD_VETOES = rules(
                              r"(?:tariffs?|dut(?:y|ies)|lev(?:y|ies)|curbs|controls|restrictions|bans?|listings?)\b(?:\s+(?:increases?|hikes?|moves?|"
                              r"decisions?|plans?))?(?:\s+(?:as\s+)?(?:unjustified|unreasonable|unfair|unacceptable|illegal|"
                              r"discriminatory|protectionist|bullying|a mistake)\b|$|\s*[,;:])"),
+    # A measure as the subject of its consequence: "truck tariffs will raise prices", "… says it can cope".
+    ("veto-consequence", r"\b(?:tariffs?|duties|levies|curbs|controls|restrictions|bans?)\s+(?:will|would|could|may|might|"
+                         r"to|set to|likely to|are set to|are likely to)\s+(?:raise|lift|boost|hurt|cost|weigh|drive|push|"
+                         r"add|squeeze|dent|slow|crimp|erode|hammer|batter|fuel|spur)\b(?!\s+(?:to|by)\s+\d)|"
+                         r"\bsays? (?:it|they) (?:can|could|will|would) (?:cope|weather|withstand|survive|absorb|"
+                         r"handle|manage|shrug off)\b"),
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
                        r"\bwhat (?:you|to) (?:need to )?know\b|\bexplained\b|\bexplainers?\b|"

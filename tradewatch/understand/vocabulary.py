@@ -183,6 +183,8 @@ OPINION_SOURCE = re.compile(r"\b(?:opinion|op-ed|editorial|commentary|column(?:i
 # Context clauses: a measure named only here is background ("… amid tariff fears").
 CONTEXT_CLAUSE = re.compile(r"\s(?:amid|despite|ahead of|in the wake of|on fears of|before|after|if|unless|"
                             r"in (?:response|retaliation|reply) (?:to|for|against)|to counter|responding to|"
+                            # "over" a measure that ends the clause: its reason ("… over rare earth curbs")
+                            r"over(?= (?:[\w'’-]+ ){0,4}?(?:curbs|controls|restrictions|bans?|tariffs|duties|levies)\s*(?:$|[,;:]))|"
                             r"as(?! of| part| well| much| high| low| many| soon| long| far| early| little| regards| concerns| amended| follows| set out| referred)"
                             r")\b[^,;:]*", I)
 # A measure named as someone's ("Trump's 25% tariff threat"): the thing talked about, whose rate or
