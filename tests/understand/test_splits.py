@@ -180,3 +180,11 @@ def test_a_chinese_report_finds_the_english_event_past_chinese_reports_sharing_i
     index = index_with(*listings, *decoys, english)
     chinese = event("日媒指中国加强审查稀土出口日本 或影响生产", source=CN_NEWS, hours=4)
     assert index.match(chinese) == english
+
+
+def test_an_actorless_report_of_a_specific_kind_joins_the_same_day():
+    # "10% universal tariff takes effect" names no actor and no goods; the kind (a baseline tariff),
+    # the rate and taking effect the same day say which measure it is
+    first = event("US begins collecting 10% baseline tariff on all imports today")
+    assert index_with(first).match(event("10% universal tariff takes effect as ports brace", source=DAILY, hours=3)) == first
+    assert index_with(first).match(event("15% universal tariff takes effect as ports brace", source=DAILY, hours=3)) is None

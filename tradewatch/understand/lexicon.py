@@ -107,6 +107,9 @@ TARIFF_MEASURES = rules(
     ("national-security-action", r"\b(?:takes?|taking) action on (?:imports of )?[\w\s,'’-]{0,60}?\bto protect\b"
                                  r"[^.;:]{0,50}\bnational security\b", "action"),
     ("de-minimis", r"\bde minimis\b", "minimis"),
+    # A rate capped by a deal: "15% ceiling on most goods", "caps tariffs … at 15%".
+    ("tariff-ceiling", r"\b\d+(?:\.\d+)? ?(?:%|percent|per cent)\s+(?:tariff\s+)?(?:ceiling|cap)\b|"
+                       r"\b(?:ceiling|cap) of \d+(?:\.\d+)? ?(?:%|percent|per cent)", "ceiling|cap"),
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
     ("trade-threat", r"\btrade threats?\b", "threat"),
@@ -128,6 +131,7 @@ TARIFF_MEASURES_ZH = rules(
     ("zh-exclusion-list", r"排除清单", "排除清单"),
     ("zh-trade-statute", r"(?:232|301|122|201)(?:条款|关税|措施)|国际收支|国际紧急经济权力法", "条款|关税|措施|国际"),
     ("zh-tariff-quota", r"关税配额|配额外", "配额"),
+    ("zh-de-minimis", r"小额(?:包裹)?(?:免税|豁免)|最低限度豁免|免税门槛", "小额|最低限度|免税门槛"),
     ("zh-goods-deal", rf"(?:达成|签署)[^，。；]{{0,12}}(?:协议|协定)[^，。；]{{0,12}}(?:{_GOODS_ZH})|"
                       rf"(?:就|在)(?:{_GOODS_ZH})[^，。；]{{0,12}}达成[^，。；]{{0,6}}(?:协议|协定)", "协议|协定"),
 )
@@ -180,6 +184,10 @@ EXPORT_MEASURES = rules(
     # Shipments abroad are exports ("to halt bauxite ore shipments abroad").
     ("restrict-shipments-abroad", rf"\b{_RESTRICT_VERB}\b[\w\s,'’\-]{{0,30}}?\b(?:shipments|sales|shipping|selling|supplies)\s+"
                                   r"(?:abroad|overseas|to foreign buyers)\b", "abroad|overseas|foreign"),
+    # Companies ordered to stop selling to a country's buyers ("… orders EDA firms to stop shipping to …").
+    ("ordered-to-stop-sales", r"\b(?:orders?|ordered|tells?|told|requires?|required|instructs?|instructed)\b[^.;:]{0,40}?"
+                              r"\bto (?:stop|halt|cease|suspend)\s+(?:shipping|selling|supplying|sales|shipments|exports?|"
+                              r"exporting|deliveries)\b", "stop|halt|cease|suspend"),
     # Servicing controlled equipment abroad stopped ("… to halt maintenance of chip tools in China").
     ("service-ban", r"\b(?:stop|halt|cease|suspend|ban|bar|restrict|end)\w*\s+(?:[\w-]+\s+){0,2}?(?:servicing|maintenance|"
                     r"maintaining|repairs?|spare parts|technical support|after-sales service)\b[^.;:]{0,40}?"
@@ -231,6 +239,8 @@ EXPORT_MEASURES_ZH = rules(
     ("zh-dual-use", r"两用物项", "两用物项"),
     ("zh-export-licence", r"出口许可|经验证(?:的)?最终用户|最终用户(?:资格|审查|清单|名单)|"
                           r"出口[^，。；]{0,6}(?:须|需|需要|必须|应当)[^，。；]{0,4}许可", "许可|最终用户"),
+    ("zh-ordered-to-stop-sales", r"(?:要求|命令|责令)[^，。；]{0,12}停止(?:向|对)[^，。；]{0,10}(?:供货|出售|销售|出口|供应)",
+     "停止"),
     ("zh-service-ban", r"(?:停止|暂停|禁止|限制)[^，。；]{0,16}(?:光刻机|半导体设备|芯片设备|设备)[^，。；]{0,6}(?:维护|维修|售后|技术支持)|"
                        r"(?:停止|暂停|禁止|限制)[^，。；]{0,6}(?:维护|维修|售后服务|技术支持)[^，。；]{0,10}(?:光刻机|设备)", "维护|维修|售后|技术支持"),
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
@@ -305,7 +315,7 @@ ZH_ANNOUNCE = re.compile(r"发布|公布|宣布|决定")
 ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|征收|实施|措施|决定")
 # Talks whose outcome is a tariff change (…联合声明：双方大幅降低关税): the change is the news.
 ZH_TALKS_OUTCOME = re.compile(r"(?:降低|下调|取消|削减|互降|暂停|停止)[^，。；]{0,6}(?:关税|加征)|"
-                              r"(?:关税|加征)[^，。；]{0,4}(?:降至|降低|下调|取消)")
+                              r"(?:关税|加征)[^，。；]{0,4}(?:降至|降低|下调|取消|上限)")
 INVESTIGATION_OUTCOME = re.compile(r"\bnotice of action\b|\b(?:final|affirmative) (?:determinations?|rulings?|"
                                    r"decisions?)\b|\bactions? (?:in|under|following|after)\b|\bconclud(?:es|ed)\b", I)
 ZH_IMPOSING = frozenset({"zh-act-impose", "zh-act-ease"})

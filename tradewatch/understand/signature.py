@@ -93,13 +93,14 @@ def agree(actors_a: frozenset[str], actors_b: frozenset[str], kinds: frozenset[s
     in common (products, targets, rates, statutes; taking effect on the same day): one for a specific
     kind (anti-dumping, dual-use …); for a generic one two, or within a day the same products, a
     rate or a statute; for either kind, within a day, the same scope (equal products and targets,
-    even none, and the same direction). A report that names no actor ("10% lumber levy now in force") agrees within a day
-    on two anchors, one of them the goods. `kinds` and `anchors` are what the two have in common;
-    conflicts are checked elsewhere."""
+    even none, and the same direction). A report that names no actor ("10% lumber levy now in
+    force") agrees within a day on two anchors when the two share the goods or a specific kind (a
+    baseline tariff). `kinds` and `anchors` are what the two have in common; conflicts are checked
+    elsewhere."""
     if not kinds:
         return False
-    if not actors_a or not actors_b:
-        return close and products and anchors >= 2 and bool(actors_a or actors_b)
+    if not actors_a or not actors_b:      # the goods, or a specific kind, say which measure it is
+        return close and (products or bool(kinds - GENERIC)) and anchors >= 2 and bool(actors_a or actors_b)
     if actors_a.isdisjoint(actors_b):
         return False
     if kinds - GENERIC:
