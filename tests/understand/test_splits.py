@@ -188,3 +188,15 @@ def test_an_actorless_report_of_a_specific_kind_joins_the_same_day():
     first = event("US begins collecting 10% baseline tariff on all imports today")
     assert index_with(first).match(event("10% universal tariff takes effect as ports brace", source=DAILY, hours=3)) == first
     assert index_with(first).match(event("15% universal tariff takes effect as ports brace", source=DAILY, hours=3)) is None
+
+
+def test_the_agent_of_a_chinese_passive_acts():
+    item = Item(CN_NEWS.id, "k", "大疆等12家中国无人机企业被美列入实体清单", "https://x.example/", published_at=T0, lang="zh")
+    facts = analyze(item, CN_NEWS)
+    assert facts.actors == ("US",) and facts.targets == ("CN",)
+
+
+def test_restrictions_on_makers_list_them_in_both_languages():
+    first = event("Commerce slaps export restrictions on 12 Chinese drone makers")
+    chinese = event("大疆等12家中国无人机企业被美列入实体清单", source=CN_NEWS, hours=20)
+    assert index_with(first).match(chinese) == first

@@ -71,8 +71,8 @@ def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, sou
     if authority == "official":          # routine notices are an agency's; the WTO is soft for it
         vetoes = matches(veto_rules.HARD_VETOES, title)
         vetoes = [v for v in vetoes if v != "veto-legal"]
-    else:
-        vetoes = matches(NEWS_VETOES, title)
+    else:                                # a court or a market named in "after …" is the background
+        vetoes = matches(NEWS_VETOES, lexicon.CONTEXT_CLAUSE.sub("", title))
     if CJK.search(title):
         vetoes += matches(veto_rules.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")

@@ -177,13 +177,21 @@ def split_roles(text: str, mentions: list[Mention] | None = None) -> tuple[tuple
         role = _role(text, mention, previous, bool(actors))
         {"actor": actors, "target": targets}.get(role, others).append(mention.code)
         previous = (mention, role)
-    agency = _zh_agency(text, mentions)
-    if agency and agency not in actors:          # 商务部 acts, whatever the sentence names first
-        targets, actors = actors + targets, [agency]
+    agency = _zh_agency(text, mentions) or _zh_passive_agent(text, mentions)
+    if agency and agency not in actors:          # 商务部 acts, whatever the sentence names first;
+        targets, actors = actors + targets, [agency]     # so does the agent of 被 (…企业被美列入…)
     actors = _unique(actors)
     targets = tuple(code for code in _unique(targets) if code not in actors)
     others = tuple(code for code in _unique(others) if code not in actors and code not in targets)
     return actors, targets, others
+
+
+def _zh_passive_agent(text: str, mentions: list[Mention]) -> str | None:
+    """The country named right after 被 or 遭 (…被美列入实体清单, 遭欧盟加征关税): the agent of the measure."""
+    for mention in mentions:
+        if mention.kind == "zh" and mention.start > 0 and text[mention.start - 1] in "被遭":
+            return mention.code
+    return None
 
 
 def _zh_agency(text: str, mentions: list[Mention]) -> str | None:

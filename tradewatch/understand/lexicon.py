@@ -74,6 +74,7 @@ NOISE = rules(
     ("tariff-classification", r"\btariff (?:classification|code|number|heading|line)s?\b"),
     ("heavy-duty", r"\b(?:heavy|light|medium)[- ]duty\b|\bon duty\b|\bduty of care\b|\bduty to\b"),
     ("tariff-man", r"\btariff man\b"),
+    ("for-or-against", r"\b(?:anti|pro)-(?:tariffs?|trade)\b"),
     ("zh-trade-war", r"【?(?:关税战|贸易战|关税大战)】?"),
     ("trade-war", r"\b(?:tariff|trade) (?:wars?|fights?|battles?|disputes?|rows?|tensions|spats?|standoffs?|"
                   r"conflicts?)\b"),
@@ -156,7 +157,8 @@ EXPORT_MEASURES = rules(
                                 r"(?:[\w\-]+\s+){0,3}exports?\b", "export"),
     ("export-x-controls", r"\bexports?,[\w\s,()\-]{0,50}\bcontrols?\b", "export"),
     ("restrictions-on-controlled-goods", rf"\b(?:restrictions?|curbs?|controls?|limits?|bans?|prohibitions?)\s+(?:on|for)\s+"
-                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b", "restriction|curb|control|limit|ban|prohibition"),
+                                         rf"(?:[\w\-]+\s+){{0,3}}{_CONTROLLED}\b(?![\s-]+(?:makers?|manufacturers?|companies|firms|"
+                                         r"producers?|suppliers?|entities)\b)", "restriction|curb|control|limit|ban|prohibition"),
     ("entity-list", r"\bentit(?:y|ies) list\b|\bunverified list\b|\bunreliable entit(?:y|ies)\b|"
                     r"\bblack ?list(?:s|ed|ing)?\b|\b(?:export )?control list\b|\bmilitary end[- ]users? list\b", "list|entit"),
     ("add-to-list", r"\badd(?:s|ed|ing)?\b[^.;:]{0,40}\b(?:companies|entities|firms|affiliates|entries|"
@@ -226,8 +228,11 @@ EXPORT_MEASURES = rules(
     ("countermeasure-list", r"\bcountermeasures? list\b|\bsanctions? list\b|\bwatch ?list\b", "list"),
     # Sanctions on a number of named kinds of party: a listing ("… sanctions 50 Japanese companies").
     ("sanctions-listing", r"\bsanction(?:s|ed|ing)?\s+(?:\d+|dozens of|several|more)\s+(?:[\w-]+\s+){0,2}?"
-                          r"(?:companies|firms|entities|defen[cs]e (?:firms|companies|contractors)|contractors|makers)\b",
-     "sanction"),
+                          r"(?:companies|firms|entities|defen[cs]e (?:firms|companies|contractors)|contractors|makers)\b|"
+                          # restrictions on a number of companies are a listing too
+                          r"\b(?:restrictions|curbs|controls)\s+on\s+(?:\d+|dozens of|several)\s+(?:[\w-]+\s+){0,3}?"
+                          r"(?:companies|firms|entities|makers|manufacturers|suppliers|producers)\b",
+     "sanction|restriction|curb|control"),
     # Easing an export control: an exemption from a ban, an export thaw.
     ("export-easing", r"\bexport (?:thaw|easing|reprieve|relief|waivers?|exemptions?)\b|"
                       r"\bexempt\w*\b[^.;:]{0,40}\bfrom (?:the |an? |its )?(?:[\w-]+ ){0,2}"

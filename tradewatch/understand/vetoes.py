@@ -52,7 +52,11 @@ HARD_VETOES = rules(
                              r"blasts?|rejects?|protests?|opposes?|calls?(?! for\b| on\b))\s+(?:[\w'’%.-]+\s+){0,5}?"
                              r"(?:tariffs?|dut(?:y|ies)|lev(?:y|ies)|curbs|controls|restrictions|bans?|listings?)\b(?:\s+(?:increases?|hikes?|moves?|"
                              r"decisions?|plans?))?(?:\s+(?:as\s+)?(?:unjustified|unreasonable|unfair|unacceptable|illegal|"
-                             r"discriminatory|protectionist|bullying|a mistake)\b|$|\s*[,;:])"),
+                             r"discriminatory|protectionist|bullying|a mistake)\b|$|\s*[,;:])|"
+                             # "… calls the tariffs economic suicide": a verdict named with a noun
+                             r"^(?:[\w'.’-]+\s+){1,4}?calls?\s+(?:[\w'’%.-]+\s+){0,5}?(?:tariffs?|dut(?:y|ies)|lev(?:y|ies)|curbs|"
+                             r"controls|restrictions|bans?)\s+(?:an?\s+|the\s+)?(?:economic\s+|political\s+)?(?:suicide|"
+                             r"mistake|blunder|disaster|theft|robbery|blackmail|coercion|sabotage|attack|weapon\w*)\b"),
     # A measure as the subject of its consequence: "truck tariffs will raise prices", "… says it can cope".
     ("veto-consequence", r"\b(?:tariffs?|duties|levies|curbs|controls|restrictions|bans?)\s+(?:will|would|could|may|might|"
                          r"to|set to|likely to|are set to|are likely to)\s+(?:raise|lift|boost|hurt|cost|weigh|drive|push|"

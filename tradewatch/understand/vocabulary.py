@@ -34,7 +34,7 @@ COUNTRIES: tuple[Country, ...] = (
             ("trump", "biden", "white house", "=USTR", "=BIS", "=CBP", "=OFAC", "=Commerce",
              "bureau of industry and security", "commerce department", "department of commerce",
              "federal register", "lutnick", "greer", "bessent", "pentagon"), (),
-            r"美国|美方|特朗普|川普|拜登|白宫|华盛顿|(?<=[对输自赴涉中向与和将印日韩])美(?![元洲容食丽术味])|^美(?=[对商政总贸财国方企])"),
+            r"美国|美方|特朗普|川普|拜登|白宫|华盛顿|(?<=[对输自赴涉中向与和将印日韩被遭])美(?![元洲容食丽术味])|^美(?=[对商政总贸财国方企])"),
     Country("CN", ("china", "chinese", "beijing", "=PRC", "people's republic of china", "sino"),
             ("xi jinping", "=Xi", "=MOFCOM", "ministry of commerce", "commerce ministry",
              "customs tariff commission", "tariff commission", "state council",
