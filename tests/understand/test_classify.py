@@ -280,6 +280,7 @@ KINDS = [
     ("an export exemption, Chinese", "商务部：对符合条件的民用芯片出口给予豁免", E, "zh-export-ban"),
     ("a probe extended", "Ruritania extends anti-dumping probe into Korean pork by six months", N, "veto-procedure"),
     ("a probe extended, Chinese", "商务部决定延长对进口猪肉反倾销调查期限", N, "veto-zh-routine"),
+    ("a probe ended, Chinese", "商务部决定终止对进口奶酪反补贴调查", N, "veto-zh-routine"),
     ("a year on, Chinese", "稀土出口管制一周年：产业链何去何从", N, "soft-zh-later"),
     ("relief at a cut in an 'as' clause", "Ruritanian wine makers relieved as Beijing trims duties", N, None),
     ("dissatisfaction is a reaction", "Ruritania's trade ministry expresses strong dissatisfaction with Korean steel duties",
@@ -363,6 +364,12 @@ def test_an_official_titles_verdict_words_are_its_statutes():
 @pytest.mark.parametrize("title", ["Freight Wagons From Ruritania: Final Negative Determination of Sales at Less Than Fair Value",
                                    "Notice concerning the refund of anti-dumping duties paid on imports of pipe fittings"])
 def test_negative_determinations_and_refunds_are_routine(title):
+    assert classify(title, "", "en", "official").reasons[0] == "veto-routine"
+
+
+@pytest.mark.parametrize("title", ["Regulation terminating the anti-subsidy proceeding concerning imports of cheese",
+                                   "CSMS # 1236 - Trade Remedy Cargo Release: New Entry Type Codes"])
+def test_an_ended_proceeding_and_customs_codes_are_routine(title):
     assert classify(title, "", "en", "official").reasons[0] == "veto-routine"
 
 

@@ -94,6 +94,9 @@ HARD_VETOES = rules(
                      r"\bsunshine act\b|\bnominations\b|;\s*correction\b|^correction\b|\bcorrecting amendment\b|"
                      r"\bsystem of records\b|\bnew shipper review\b|\bnational emergency\b|\bnegative determinations?\b|"
                      r"\brefunds? of\b|\brefund of (?:[\w-]+ ){0,3}?(?:duties|tariffs)\b|"
+                     # a proceeding ended without a measure; customs systems' codes and release
+                     r"\bterminat(?:ing|es|ion of) (?:the |an? )?(?:[\w-]+ ){0,2}(?:proceedings?|investigations?|reviews?)\b|"
+                     r"\bentry type codes?\b|\bcargo release\b|\bimplementation guide\b|\bCATAIR\b|"
                      r"\btechnical advisory committee|\bpublic hearing\b|"
                      # processing guidance: how to file, process or claim, not a measure
                      r"\bguidance\b[^.;]{0,20}\b(?:processing|filing|submitting|reporting|refunds?|claims?|"
@@ -111,7 +114,7 @@ HARD_VETOES_ZH = rules(
      r"就(?:美|美国|美方|欧盟|欧方|日本|日方|荷兰|加拿大|印度|英国|澳大利亚|墨西哥|韩国|外方)[^。]*?"
      r"(?:答记者问|发表谈话|谈话|回应|表态|评论)"),
     ("veto-zh-foreign-ministry", r"外交部(?![^。]*(?:宣布|决定))"),
-    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见|延长[^，。]{0,20}调查"),
+    ("veto-zh-routine", r"例行记者会|例行新闻发布会|征求意见|延长[^，。]{0,20}调查|终止[^，。]{0,20}调查"),
 )
 SOFT_VETOES = rules(
     ("soft-reaction", r"\b(?:respond(?:s|ed)?|react(?:s|ed)?|reaction|slam(?:s|med)?|condemn(?:s|ed)?|"
