@@ -30,7 +30,6 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
@@ -178,8 +177,9 @@ class EventIndex:
         for posting in [p for p in postings if len(p) <= POSTING_CAP][:RAREST]:
             counts.update(posting.keys())
         best = heapq.nlargest(SHARED, common) if len(common) <= SHARED_CAP else []
-        # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives).
-        best += [number for number, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]]
+        # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives: the sort
+        # is stable, reverse=True included).
+        best += sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
         numbered = self._numbered
         return [numbered[number] for number in dict.fromkeys(best)]
 
