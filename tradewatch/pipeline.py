@@ -177,7 +177,7 @@ class Pipeline:
             if store.events.has_report(source.id, item.key):
                 continue                      # stored by a pass that was interrupted before the end
             try:
-                outcome = absorb(sane_date(item, now), source, self.index, now, alert=alert)
+                outcome = absorb(sane_date(item, now), source, self.index, now, alert=alert, facts=False)
             except Exception as exc:  # noqa: BLE001 - one item's failure is that item's alone
                 failed.append((item, exc))
                 continue

@@ -39,6 +39,23 @@ def test_analyze_irrelevant_item_keeps_its_reasons():
     assert not a.relevant and a.topics == () and "veto-market" in a.reasons
 
 
+def test_without_facts_an_irrelevant_item_holds_its_verdict_alone_and_a_relevant_one_everything():
+    noise = item("Stocks slide 3% as Ruritania unveils steel tariffs on China")
+    full, short = analyze(noise, WIRE), analyze(noise, WIRE, facts=False)
+    assert full.rates and full.countries and not short.rates and not short.countries
+    assert (short.topics, short.relevant, short.reasons) == (full.topics, full.relevant, full.reasons)
+    news = item("Ruritania slaps 30% tariffs on Chinese steel", summary="The 30% duties apply from June 1.")
+    assert analyze(news, WIRE, facts=False) == analyze(news, WIRE)
+
+
+def test_summary_rates_are_read_only_from_sentences_naming_a_duty():
+    from tradewatch.understand.absorb import summary_rates
+    assert summary_rates("Shares rose 14%. The duty is 25 per cent.") == ("25%",)
+    assert summary_rates("Shares rose 14% on the news.") == ()
+    assert summary_rates("The tariff worries traders. Nothing was set.") == ()
+    assert summary_rates("税率为百分之十五。") == ("15%",)
+
+
 def test_official_source_acts_when_the_title_names_no_actor():
     a = analyze(item("Additions to the Entity List", source=BIS, key="2026-09876", doc_number="2026-09876",
                      extra={"document_number": "2026-09876"}), BIS)

@@ -26,6 +26,7 @@ from tradewatch.urls import canonical_url
 SUMMARY_CHARS = 400
 # A rate in a summary counts only in a sentence naming a tariff (not "shares rose 14%").
 RATE_CONTEXT = re.compile(r"tariff|dut(?:y|ies)|lev(?:y|ies)|关税|税率|保证金|加征", re.I)
+RATE_DIGITS = re.compile(r"\d|百分之")        # what any rate `find_rates` reads contains
 SENTENCE_SPLIT = re.compile(r"(?<=[.;!?])\s+|(?<=[。；！？])")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“])|(?<=[。！？])")
 
@@ -53,11 +54,15 @@ class Outcome:
     joined: Event | None = None      # the event as it was before this item joined it
 
 
-def analyze(item: Item, source: Source) -> Analysis:
-    """Classification and facts of one item; pure."""
+def analyze(item: Item, source: Source, *, facts: bool = True) -> Analysis:
+    """Classification and facts of one item; pure. With facts=False an irrelevant item's facts are
+    not read (its analysis holds the verdict alone): what the pipeline needs, since it keeps nothing
+    of an irrelevant item, while `replay` prints every item's facts."""
     lang = item.lang or source.lang
     headline = strip_outlet(item.title)
     verdict = classify(headline, item.summary, lang, source.authority, item.extra, source.name)
+    if not facts and not verdict.relevant:
+        return Analysis(verdict.topics, False, verdict.reasons, (), (), (), (), (), (), None)
     reference = local_date(item.published_at, lang)
     title = extract(headline, lang, reference=reference)
     wanted = verdict.relevant and item.summary
@@ -92,9 +97,11 @@ def build_event(item: Item, source: Source, analysis: Analysis, now: datetime, *
         profiles=profiles.packed((item.title,)))
 
 
-def absorb(item: Item, source: Source, index: EventIndex, now: datetime, *, alert: bool = True) -> Outcome:
-    """Analyse the item; add it to the index as a new event or join it to the event it repeats."""
-    analysis = analyze(item, source)
+def absorb(item: Item, source: Source, index: EventIndex, now: datetime, *, alert: bool = True,
+           facts: bool = True) -> Outcome:
+    """Analyse the item; add it to the index as a new event or join it to the event it repeats.
+    facts=False: an irrelevant item's facts are not read (see `analyze`)."""
+    analysis = analyze(item, source, facts=facts)
     if not analysis.relevant:
         return Outcome(analysis, None, False)
     candidate = build_event(item, source, analysis, now, alert=alert)
@@ -180,7 +187,10 @@ def lead(summary: str) -> str:
 
 def summary_rates(summary: str) -> tuple[str, ...]:
     """Rates in those sentences of the summary that name a tariff, duty or levy."""
-    sentences = SENTENCE_SPLIT.split(normalize(summary[:SUMMARY_CHARS]))
+    text = normalize(summary[:SUMMARY_CHARS])
+    if not (RATE_CONTEXT.search(text) and RATE_DIGITS.search(text)):
+        return ()                # no sentence names a tariff, or none holds a rate: skip the split
+    sentences = SENTENCE_SPLIT.split(text)
     return _unique(rate for sentence in sentences if RATE_CONTEXT.search(sentence) for rate in find_rates(sentence))
 
 

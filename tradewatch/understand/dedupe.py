@@ -30,7 +30,6 @@ from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 
 from tradewatch.models import Event
 from tradewatch.understand.extract import CJK
@@ -188,8 +187,9 @@ class EventIndex:
         for _, posting in [(f, p) for f, p in usable if "|w:" not in f][:RAREST_FACTS]:
             facts.update(posting.keys())
         best = heapq.nlargest(SHARED, common) if len(common) <= SHARED_CAP else []
-        # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives).
-        best += [number for number, _ in sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]]
+        # The CANDIDATES most shared, first met first on ties (what Counter.most_common gives: the sort
+        # is stable, reverse=True included).
+        best += sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
         best += [number for number, _ in heapq.nlargest(FACT_CANDIDATES, facts.items(), key=_shared_then_newest)]
         numbered = self._numbered
         return [numbered[number] for number in dict.fromkeys(best)]

@@ -21,6 +21,7 @@ from tradewatch.docnumbers import cn_number, find_doc_numbers
 from tradewatch.understand.screen import Prepared, Screen, Sieve
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def normalize(text: str) -> str:
     if "." in text:
         for pattern, replacement in vocabulary.ABBREVIATIONS:
             text = pattern.sub(replacement, text)
-    return re.sub(r"\s+", " ", text).strip()
+    return SPACES.sub(" ", text).strip()
 
 
 OUTLET_SUFFIX = re.compile(r"\s[-–—|]\s(?P<outlet>[^-–—|]{2,40})$")

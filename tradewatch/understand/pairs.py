@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from tradewatch.models import UTC, Event
 from tradewatch.understand import lexicon, signature, stages, vocabulary
-from tradewatch.understand.extract import CJK, find_products, find_rates, normalize, strip_outlet
+from tradewatch.understand.extract import CJK, SPACES, find_products, find_rates, normalize, strip_outlet
 
 TITLE_CUTOFF = 0.86          # title similarity alone (0..1) that makes a duplicate
 FACT_CUTOFF = 0.75           # facts score + TITLE_WEIGHT × similarity that makes a duplicate …
@@ -33,6 +33,7 @@ STOPWORDS = frozenset("""a an the of on in to for with and or as at by from its 
 has have had will would after over amid into says said say new this that than more most some all
 their his her them they we our you your vs via up out about""".split())
 _PREFIX = re.compile(r"^(?:update\s*\d*|exclusive|breaking|new|watch|video|live|world ecr)\s*[-:–]\s*", re.I)
+_PUNCTUATION = re.compile(r"[^\w%\u4e00-\u9fff]+")
 _RATE_WORDS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:per ?cent|percent|pct)\b", re.I)
 _AMOUNT = re.compile(r"\$\s?(\d+(?:\.\d+)?)\s*(b|bn|billion|m|mn|million|t|tn|trillion)\b", re.I)
 _COUNT = re.compile(r"\b(\d+)\s+(?:[\w-]+\s+){0,2}?(?:companies|entities|firms|affiliates|entries|"
@@ -49,9 +50,9 @@ def normalize_title(title: str) -> str:
     """The rapidfuzz processor: lower case, no punctuation or filler words, numbers as '100%'."""
     text = normalize(strip_outlet(title))      # U.S. → US, full-width → ASCII, traditional → simplified
     text = _PREFIX.sub("", _RATE_WORDS.sub(r"\1%", text.lower())).replace("'s ", " ")
-    text = re.sub(r"[^\w%\u4e00-\u9fff]+", " ", text)
+    text = _PUNCTUATION.sub(" ", text)
     if CJK.search(text):
-        return re.sub(r"\s+", "", text)
+        return SPACES.sub("", text)
     words = (w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
              for w in text.split() if w not in STOPWORDS)
     return " ".join(words)
@@ -328,20 +329,22 @@ def conflicts(candidate: Probe, profile: Profile, entry: Entry, apart: float | N
     event = entry.event
     if docs_differ(event, candidate.event):
         return "document numbers"
-    if any(_disjoint(getattr(profile, name), entry.union(name)) for name in ("rates", "amounts", "counts")):
+    if ((profile.rates and _disjoint(profile.rates, entry.union("rates")))      # an empty side never
+            or (profile.amounts and _disjoint(profile.amounts, entry.union("amounts")))   # conflicts: the
+            or (profile.counts and _disjoint(profile.counts, entry.union("counts")))):    # pool is not read
         return "numbers"
     if _disjoint(candidate.actors, event.actors):
         return "actors"
     if (_disjoint(candidate.targets, event.targets) and not entry.open_targets
             and not _union_member(candidate.targets, event.targets)):
         return "targets"
-    if _disjoint(profile.statutes, entry.union("statutes")):
+    if profile.statutes and _disjoint(profile.statutes, entry.union("statutes")):
         return "statutes"
-    if _disjoint(profile.names & signature.COMPANIES, entry.union("names") & signature.COMPANIES):
+    if profile.names and _disjoint(profile.names & signature.COMPANIES, entry.union("names") & signature.COMPANIES):
         return "companies"
     if _dates_differ(candidate.event, event):
         return "effective dates"
-    if not compatible_products(profile.products, entry.union("products")):
+    if profile.products and not compatible_products(profile.products, entry.union("products")):
         return "products"
     if candidate.remedies and _disjoint(candidate.remedies, remedy_kinds(entry.measures())):
         return "remedies"

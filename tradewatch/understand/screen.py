@@ -3,9 +3,10 @@
 `Screen.of(pattern)` reads the parsed pattern (`re._parser`) and collects literal text that every
 match must contain: for each way the pattern can match, one run of literal characters, lower-cased,
 keeping the word boundaries the pattern states around it (`\\b`, `^`, `$`, whitespace); most runs
-become keys: a whole word, a word's first 3 or 5 letters, or one character beyond ASCII (Chinese
-is written without spaces). `Prepared.of(text)` readies a text once: lower-cased, non-word
-characters turned into spaces, and its keys (words, their beginnings, characters beyond ASCII). A `Sieve`
+become keys: a whole word, a word's first 3 or 5 letters, or two adjacent characters beyond ASCII
+(failing that, one: Chinese is written without spaces, and one character names many words).
+`Prepared.of(text)` readies a text once: lower-cased, non-word characters turned into spaces, and
+its keys (words, their beginnings, characters beyond ASCII and adjacent pairs of them). A `Sieve`
 indexes the screens of a table of patterns by key, so one set intersection per text names the few
 patterns worth trying. A screen turns a pattern away only when no match is possible, so searching
 after it gives exactly what searching always gave, only sooner. Texts with cased letters outside
@@ -24,6 +25,7 @@ from typing import NamedTuple, Sequence
 NONWORD = re.compile(r"\W")
 _ASCII_NONWORD = bytes(c for c in range(128) if NONWORD.match(chr(c)))
 ASCII_SPACES = bytes.maketrans(_ASCII_NONWORD, b" " * len(_ASCII_NONWORD))
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 SHORT, LONG = 3, 5               # the lengths of word beginnings used as keys
 SPACE_CLASS = [(sre.IN, [(sre.CATEGORY, sre.CATEGORY_SPACE)])]
 STARTS = (sre.AT_BEGINNING, sre.AT_BEGINNING_STRING, sre.AT_BOUNDARY)
@@ -40,7 +42,7 @@ class Prepared(NamedTuple):
     lowered: str
     spaced: str = ""                         # " " + lowered, each non-word character a space, + " "
     keys: frozenset[str] | None = None       # its words, their first SHORT and LONG characters, and
-                                             # its characters beyond ASCII
+                                             # its characters beyond ASCII, alone and adjacent pairs
 
     @staticmethod
     @lru_cache(maxsize=256)
@@ -53,6 +55,7 @@ class Prepared(NamedTuple):
         keys = words + [w[:SHORT] for w in words] + [w[:LONG] for w in words]
         if not lowered.isascii():
             keys += [c for c in set(lowered) if not c.isascii()]
+            keys += [a + b for a, b in zip(lowered, lowered[1:]) if not (a.isascii() or b.isascii())]
         return Prepared(lowered, spaced, frozenset(keys))
 
 
@@ -65,8 +68,13 @@ def spaces(lowered: str) -> str:
 
 def is_screenable(text: str) -> bool:
     """Every character is ASCII or uncased: then `lower()` keeps positions and word characters,
-    and IGNORECASE ties no character to an ASCII letter but the letter's own two cases."""
-    return text.isascii() or all(c.isascii() or c.lower() == c == c.upper() for c in set(text))
+    and IGNORECASE ties no character to an ASCII letter but the letter's own two cases. (The text
+    beyond ASCII is compared whole: case maps each character to one or more, so the whole is
+    unchanged exactly when each character is.)"""
+    if text.isascii():
+        return True
+    rest = _ASCII_RUNS.sub("", text)
+    return rest.lower() == rest == rest.upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +86,7 @@ class Screen:
     """
 
     keys: frozenset[str]         # whole words, word beginnings cut to SHORT or LONG characters, and
-                                 # single characters beyond ASCII
+                                 # one or two (adjacent) characters beyond ASCII
     spaced: tuple[str, ...]      # needles no key stands for
     raw: tuple[str, ...]         # needles of non-word characters only ("%", "?")
 
@@ -123,31 +131,44 @@ def word_key(needle: str) -> str | None:
 
 
 def _beyond_ascii(needle: str) -> str | None:
-    """A character of the needle beyond ASCII (every one is in a text holding the needle), if any."""
-    return next((c for c in needle if not c.isascii() and c != " "), None)
+    """Two adjacent characters of the needle beyond ASCII, or failing that one (each such pair and
+    character is in a text holding the needle), if any."""
+    pair = next((a + b for a, b in zip(needle, needle[1:]) if not (a.isascii() or b.isascii())), None)
+    return pair or next((c for c in needle if not c.isascii()), None)
 
 
 class Sieve:
-    """The screens of a table of patterns, indexed by key: which patterns are worth trying."""
+    """The screens of a table of patterns, indexed by key: which patterns are worth trying.
+
+    The needles no key stands for are kept flat, (needle, position) pairs, so a text is tested
+    against all of them in one comprehension rather than screen by screen."""
 
     def __init__(self, screens: Sequence[Screen | None]):
         self._all = tuple(range(len(screens)))
-        self._by_key: dict[str, list[int]] = {}
-        self._open = [i for i, screen in enumerate(screens) if screen is None]       # always tried
-        self._checked = [(i, s) for i, s in enumerate(screens) if s is not None and (s.spaced or s.raw)]
+        by_key: dict[str, list[int]] = {}
         for i, screen in enumerate(screens):
             for key in screen.keys if screen is not None else ():
-                self._by_key.setdefault(key, []).append(i)
-        self._keys = frozenset(self._by_key)
+                by_key.setdefault(key, []).append(i)
+        self._by_key = {key: tuple(found) for key, found in by_key.items()}
+        self._keys = frozenset(by_key)
+        self._open = tuple(i for i, screen in enumerate(screens) if screen is None)      # always tried
+        self._spaced = tuple((n, i) for i, s in enumerate(screens) if s is not None for n in s.spaced)
+        self._raw = tuple((n, i) for i, s in enumerate(screens) if s is not None for n in s.raw)
 
     def candidates(self, text: Prepared) -> Sequence[int]:
         """Positions of the patterns that may match the text, in table order."""
         if text.keys is None:
             return self._all
         found = set(self._open)
+        by_key = self._by_key
         for key in self._keys.intersection(text.keys):
-            found.update(self._by_key[key])
-        found.update(i for i, screen in self._checked if i not in found and screen.needles_in(text))
+            found.update(by_key[key])
+        if self._spaced:
+            spaced = text.spaced
+            found.update([i for needle, i in self._spaced if needle in spaced])
+        if self._raw:
+            lowered = text.lowered
+            found.update([i for needle, i in self._raw if needle in lowered])
         return sorted(found)
 
 
