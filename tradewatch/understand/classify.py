@@ -31,7 +31,8 @@ SUMMARY_CHARS = 400
 ROUTINE = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name == "veto-routine")
 LEGAL = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name == "veto-legal")
 NOISE = re.compile(r"\s*(?:" + "|".join(rule.pattern.pattern for rule in lexicon.NOISE) + r")\s*", re.I)
-NEWS_VETOES = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name != "veto-routine")
+CONDITIONAL = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name == "veto-conditional-offer")
+NEWS_VETOES = tuple(rule for rule in veto_rules.HARD_VETOES if rule.name not in ("veto-routine", "veto-conditional-offer"))
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, sou
         vetoes = matches(veto_rules.HARD_VETOES, title)
         vetoes = [v for v in vetoes if v != "veto-legal"]
     else:                                # a court or a market named in "after …" is the background
-        vetoes = matches(NEWS_VETOES, lexicon.CONTEXT_CLAUSE.sub("", title))
+        vetoes = matches(NEWS_VETOES, lexicon.CONTEXT_CLAUSE.sub("", title)) + matches(CONDITIONAL, title)
     if CJK.search(title):
         vetoes += matches(veto_rules.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")

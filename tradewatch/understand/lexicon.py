@@ -180,6 +180,12 @@ EXPORT_MEASURES = rules(
     ("goods-controls", rf"\b{_CONTROLLED}[\w\s\-]{{0,35}}\b(?:controls|control measures|curbs|restrictions|bans?|"
                        r"prohibitions?)\b", "control|curb|restriction|ban|prohibition"),
     ("embargo", r"\bembargo(?:es|ed)?\b", "embargo"),
+    # Export rules known by their names ("the AI diffusion rule", "AI chip export framework").
+    ("named-export-rule", r"\b(?:AI |artificial intelligence )?diffusion (?:rule|framework)s?\b|"
+                          r"\b(?:chip|AI chip|AI) export (?:framework|rule)s?\b", "diffusion|export"),
+    # Exports of controlled goods resumed ("resumes rare earth exports … under licences").
+    ("exports-resumed", rf"\b(?:resum|restart)\w*\b[^.;:]{{0,20}}{_CONTROLLED}[^.;:]{{0,10}}\bexports?\b|"
+                        rf"\b(?:resum|restart)\w*\b[^.;:]{{0,10}}\bexports? of\b[^.;:]{{0,20}}{_CONTROLLED}", "resum|restart"),
     # Rules on chips are export rules ("tightens advanced computing chip rules").
     ("chip-rules", r"\b(?:chips?|semiconductors?|advanced computing|chipmaking|chip-making|GPUs?|AI chips?)\s+"
                    r"(?:[\w-]+\s+){0,2}?(?:rules|regulations)\b", "rules|regulations"),
@@ -250,7 +256,7 @@ EXPORT_MEASURES_ZH = rules(
                        r"(?:停止|暂停|禁止|限制)[^，。；]{0,6}(?:维护|维修|售后服务|技术支持)[^，。；]{0,10}(?:光刻机|设备)", "维护|维修|售后|技术支持"),
     ("zh-export-ban", r"出口禁令|出口限制|(?:禁止|限制|暂停|放宽|加强|收紧|严控|管控|停止|恢复|批准|允许|准许|豁免)[^，。；！？]{0,20}出口|"
                       r"出口[^，。；！？]{0,6}(?:松绑|解禁|放行|豁免)", "出口"),
-    ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则", "反制|关注|规则"),
+    ("zh-export-list", r"反制清单|反制名单|关注名单|(?:50%|穿透性?|子公司)规则|扩散规则|出口管制框架", "反制|关注|规则|框架"),
     ("zh-licence-decision", r"(?:颁发|发放|批准|吊销|撤销|暂停|收紧)[^，。；]{0,16}(?:出口)?许可|(?:须|需|需要|必须)(?:申请|取得|获得)?(?:出口)?许可|(?:获准|获批)[^，。；]{0,12}(?:出售|销售|出口|供应)|(?:撤销|吊销|取消|终止)[^，。；]{0,20}(?:豁免|授权)|"
                             r"(?:允许|批准|准许)[^，。；]{0,20}(?:出售|销售|供应)[^，。；]{0,10}(?:芯片|半导体|H\d+|稀土|技术|设备)",
      "许可|允许|批准|准许|豁免|授权|获准|获批"),
@@ -280,6 +286,7 @@ ACTIONS = rules(
                  r"drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|"
                  r"remov(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|termination|waiv(?:e|es|ed)|lift(?:s|ed)?|"
                  r"eas(?:e|es|ed|ing)|relax(?:es|ed)?|revok(?:e|es|ed)|revocation|rescind(?:s|ed)?|withdr(?:aws?|ew|awn)|"
+                 r"resum(?:e|es|ed|ing)|"
                  r"(?:end(?:s|ed|ing)?|strip(?:s|ped)?)(?=\s+(?:(?:the|its|their|his|all|most|some|[\w-]+['’]s)\s+)?(?:(?!(?:without|with|on|in|of|over|for|to|at|after|before)\b)[\w'’-]+\s+){0,2}?(?:tariffs?|duties|levies|exemptions?|"
                  r"waivers?|status|bans?|controls?|curbs?|restrictions?|licen[cs]es?|suspension|pause|truce|quotas?)\b))\b"),
     ("act-announce", r"\b(?:announc(?:e|es|ed|ing)|unveil(?:s|ed)?|outlin(?:e|es|ed)|issu(?:e|es|ed|ing)|"

@@ -22,11 +22,11 @@ DIRECTION_UP = re.compile(
 DIRECTION_DOWN = re.compile(
     r"\b(?:cut|cuts|cutting|lower\w*|reduc\w*|slash\w*|halv\w*|trim|trims|trimm\w*|roll(?:s|ed|ing)?[- ]?back|rollback|suspend\w*|"
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
-    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|truce|reprieve|de-?escalat\w*|spared|spares|"
+    r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|rescind\w*|truce|reprieve|de-?escalat\w*|spared|spares|"
     r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
     r"暂停|取消|放宽|下调|降低|降至|豁免|排除|移出|停止实施|延期|缓征|免征|解除|零关税", I)
 # Cheap tests before the patterns above: literals one of which each needs.
-DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu", "spare",
+DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu", "spare", "rescind",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
                         "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
                         "豁免", "排除", "移出", "停止", "延期", "缓征", "免征", "降至", "解除", "零关税")

@@ -63,6 +63,9 @@ HARD_VETOES = rules(
                          r"add|squeeze|dent|slow|crimp|erode|hammer|batter|fuel|spur)\b(?!\s+(?:to|by)\s+\d)|"
                          r"\bsays? (?:it|they) (?:can|could|will|would) (?:cope|weather|withstand|survive|absorb|"
                          r"handle|manage|shrug off)\b"),
+    # An offer on a condition is no measure: "says he'll lower tariffs if …" (a threat on one is).
+    ("veto-conditional-offer", r"\b(?:will|'ll|’ll|would|could|may)\s+(?:[\w-]+\s+){0,2}?(?:lower|cut|reduce|ease|lift|"
+                               r"drop|remove|scrap|halve|suspend|roll back)\b[^.;:]{0,60}\b(?:if|once|provided|as long as)\b"),
     ("veto-foreign-ministry", r"\bforeign (?:ministry|minister|affairs)\b(?![^.;:]*\b(?:announces|imposes)\b)"),
     ("veto-explainer", r"\bwhat\b.{0,40}\bmeans? for\b|\bhere'?s (?:what|how|why|everything)\b|"
                        r"\bwhat (?:you|to) (?:need to )?know\b|\bexplained\b|\bexplainers?\b|"
