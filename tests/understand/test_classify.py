@@ -347,6 +347,8 @@ KINDS = [
     ("exports of farm goods resumed", "Ruritania resumes beef exports to Korea", N, None),
     ("an offer on a condition", "President says he'll lower Korea tariffs if drug flows stop", N, "veto-conditional-offer"),
     ("a threat on a condition", "President says he will impose 25% tariffs on Korea if talks fail", T, None),
+    ("an is-informed letter", "Commerce sends 'is-informed' letters to chipmaker over GPU exports to Korea", E, "licensing"),
+    ("a triple-digit threat only floated", "President floats triple-digit tariffs on foreign films", N, "soft-speculation"),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

@@ -200,3 +200,18 @@ def test_restrictions_on_makers_list_them_in_both_languages():
     first = event("Commerce slaps export restrictions on 12 Chinese drone makers")
     chinese = event("大疆等12家中国无人机企业被美列入实体清单", source=CN_NEWS, hours=20)
     assert index_with(first).match(chinese) == first
+
+
+@pytest.mark.parametrize("title", ["US and China extend tariff truce by another 90 days", "中美关税休战再延长90天",
+                                   "President signs order prolonging the tariff pause until November"])
+def test_an_easing_prolonged_moves_down(title):
+    assert Profile.of(title).direction == "down"
+
+
+def test_a_truce_extended_is_one_event_in_both_languages():
+    first = event("US and China extend tariff truce by another 90 days")
+    second = event("Trump signs order prolonging China tariff pause until November", source=DAILY, hours=1)
+    index = index_with(first)
+    assert index.match(second) == first
+    index.update(replace(first, targets=("CN",)))          # the event now names China as a target too
+    assert index.match(event("中美关税休战再延长90天", source=CN_NEWS, hours=10)) is not None

@@ -170,7 +170,8 @@ EXPORT_MEASURES = rules(
                   r"\blicen[cs]ing (?:requirements?|regime|measures|facilitation|system|rules)\b|"
                   r"\bvalidated end[- ]users?\b|\bVEU\b|\bforeign[- ](?:produced )?direct product rules?\b|"
                   r"\bend[- ]use controls?\b|\bdenying export privileges\b|\bdenial order\b|"
-                  r"\btemporary general licen[cs]e\b", "licen|permit|end-use|end use|end-user|end user|privilege|denial|direct product|veu"),
+                  r"\btemporary general licen[cs]e\b|\bis[- ]informed['’\"”]?\s+letters?\b",
+     "licen|permit|end-use|end use|end-user|end user|privilege|denial|direct product|veu|informed"),
     ("tech-access", r"\b(?:curb|curbs|curtail|curtails|restrict|restricts|limit|limits|block|blocks|"
                     r"cut off|cuts off|choke|chokes|squeeze|squeezes)\b[\w\s'’,\-]{0,40}\baccess to\b"
                     rf"[\w\s\-]{{0,20}}{_CONTROLLED}|\bcut(?:s|ting)? (?:[\w-]+ ){{0,3}}?off from\b[\w\s\-]{{0,20}}{_CONTROLLED}",
@@ -278,7 +279,7 @@ ACTIONS = rules(
                    r"hits?\b[^.;:]{0,40}\bwith|enact(?:s|ed)?|introduc(?:e|es|ed|ing)|matches|takes? action|"
                    r"(?:fires?|hits?|strikes?|answers?|responds?|retaliates?)(?: back)? with)\b"),
     ("act-raise", r"\b(?:rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas(?:e|es|ed|ing)|boost(?:s|ed)?|"
-                  r"doubl(?:e|es|ed)|tripl(?:e|es|ed)|escalat(?:e|es|ed|ing)|expand(?:s|ed|ing)?|expansion|"
+                  r"doubl(?:e|es|ed)(?!-digit)|tripl(?:e|es|ed)(?!-digit)|escalat(?:e|es|ed|ing)|expand(?:s|ed|ing)?|expansion|"
                   r"widen(?:s|ed)?|broaden(?:s|ed)?|tighten(?:s|ed|ing)?|extend(?:s|ed|ing)?|extension)\b"),
     ("act-ease", r"\b(?:cut(?:s|ting)?|lower(?:s|ed|ing)?|reduc(?:e|es|ed|ing)|slash(?:es|ed)?|halv(?:e|es|ed|ing)|trim(?:s|med|ming)?|"
                  r"roll(?:s|ed|ing)?[- ]?back|rollback|suspend(?:s|ed|ing)?|suspension|paus(?:e|es|ed)|"

@@ -236,8 +236,9 @@ def signatures_agree(candidate: Probe, profile: Profile, entry: Entry, apart: fl
     else:                        # a company or place named within two days; of any age, it names many decisions
         anchors += not profile.names.isdisjoint(entry.union("names"))
     same_direction = profile.direction is not None and profile.direction == entry.direction
+    acting = candidate.actors | frozenset(event.actors)     # "US and China extend …": a party acting is no target
     same_scope = same_direction and (
-        (candidate.products == frozenset(event.products) and candidate.targets == frozenset(event.targets))
+        (candidate.products == frozenset(event.products) and candidate.targets - acting == frozenset(event.targets) - acting)
         or (_terse_official(candidate.official, candidate.products, candidate.rates, event)
             and not candidate.targets.isdisjoint(event.targets)))
     return signature.agree(candidate.actors, frozenset(event.actors), kinds, anchors, products=products,

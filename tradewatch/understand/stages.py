@@ -11,7 +11,7 @@ import re
 I = re.IGNORECASE
 
 DIRECTION_UP = re.compile(
-    r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*|tripl\w*|"
+    r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*(?!-digit)|tripl\w*(?!-digit)|"
     r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
     r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
     r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
@@ -33,12 +33,15 @@ DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll"
 # An easing verb acting on the measure decides the direction whatever else the title names
 # ("drops tariff threat", "halts export ban").
 DIRECTION_DOWN_ACTS = re.compile(
+    # an easing prolonged ("extends the tariff truce", "延长…休战") moves down too
+    r"\b(?:extend|prolong)\w*(?:\s+[\w'-]+){0,3}?\s+(?:truce|pause|suspension|reprieve|exemptions?|exclusions?|waivers?)\b|"
+    r"(?:延长|延期)[^，。；]{0,8}(?:休战|暂停|豁免|排除)|(?:休战|暂停|豁免|排除)[^，。；]{0,6}(?:延长|延期)|"
     r"\b(?:drop|halt|end|lift|suspend|scrap|abandon|withdraw|pause|remov|cancel|rescind|revok|shelv|postpon)\w*"
     r"(?:\s+[\w'-]+){0,3}?[\s-]+(?:tariffs?|duties|threats?|bans?|curbs|controls|restrictions|levies|rules?|blacklists?)\b"
     r"(?![^.;:]{0,40}(?<!\bup )\bto \d)|"
     r"(?:暂停|取消|停止|撤销|推迟|解除)[^，。；]{0,16}(?:关税|禁令|管制|措施|限制|规则)|零关税|"
     r"(?:关税|税率)[^，。；]{0,4}(?:降至|降为|减至|下调至)", I)
-DIRECTION_DOWN_ACTS_NEEDS = ("drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
+DIRECTION_DOWN_ACTS_NEEDS = ("extend", "prolong", "延长", "延期", "drop", "halt", "end", "lift", "suspen", "scrap", "abandon", "withdraw", "paus",
                              "remov", "cancel", "rescind", "revok", "shelv", "postpon", "暂停", "取消", "停止", "撤销",
                              "推迟", "降至", "降为", "减至", "下调至", "解除", "零关税")
 # A plan or a consideration is another stage than the decision it may lead to.

@@ -123,7 +123,7 @@ SOFT_VETOES = rules(
     ("soft-reaction", r"\b(?:respond(?:s|ed)?|react(?:s|ed)?|reaction|slam(?:s|med)?|condemn(?:s|ed)?|"
                       r"critici[sz](?:e|es|ed)|blast(?:s|ed)?|denounc(?:e|es|ed)|decr(?:y|ies)|protest(?:s|ed)?|"
                       r"oppos(?:e|es|ed)|reject(?:s|ed)?|dismiss(?:es|ed)?|accus(?:e|es|ed)|lash(?:es)? out|"
-                      r"hits? out|urg(?:e|es|ed)|calls? (?:on|for)|vow(?:s|ed)?|warn(?:s|ed)?|inform(?:s|ed)|"
+                      r"hits? out|urg(?:e|es|ed)|calls? (?:on|for)|vow(?:s|ed)?|warn(?:s|ed)?|(?<!is-)(?<!is )inform(?:s|ed)|"
                       r"clash(?:es)?|lodg(?:e|es|ed)|representations|prais(?:e|es|ed)|welcom(?:e|es|ed)|"
                       r"applaud(?:s|ed)?|hail(?:s|ed)?|laud(?:s|ed)?|commend(?:s|ed)?|regret(?:s|ted)?|"
                       r"complain(?:s|ed)?|dissatisf(?:action|ied)|displeasure|(?:expresses|voices|raises) (?:grave |serious |deep )?concerns?|"
