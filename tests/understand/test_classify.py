@@ -182,7 +182,9 @@ def test_official_titles(title, summary, topics):
 def test_terse_official_title_counts_but_the_same_words_from_news_do_not():
     title, summary = "Implementation of Additional Controls", "BIS imposes license requirements on exports of chips."
     assert classify(title, summary, "en", "official").relevant
-    assert not classify(title, summary, "en", "news").relevant
+    assert not classify(title, "", "en", "news").relevant
+    # news with that title counts only for what its summary's lead sentence announces
+    assert not classify(title, "Analysts expect more rules on chips this year.", "en", "news").relevant
 
 
 def test_summary_supplies_the_measure_when_the_title_points_to_exports():
@@ -379,6 +381,25 @@ def test_negative_determinations_and_refunds_are_routine(title):
                                    "CSMS # 1236 - Trade Remedy Cargo Release: New Entry Type Codes"])
 def test_an_ended_proceeding_and_customs_codes_are_routine(title):
     assert classify(title, "", "en", "official").reasons[0] == "veto-routine"
+
+
+LEAD_SENTENCES = [
+    ("Good news for farmers", "Ruritania lowered its tariff on Korean soybeans to 13% from 23% on Monday. Farmers cheered.", T),
+    ("Steel quotas tightened", "Ruritania cut the quota for steel and raised the duty above it to 50%.", T),
+    ("稀土新规出台", "鲁里塔尼亚商务部宣布对部分稀土相关物项实施出口管制，自公布之日起施行。", E),
+    ("Weekly trade wrap", "A look at the week's developments in tariffs, export controls and trade talks.", N),
+    ("Markets react", "Stocks fell after Ruritania announced a 25% tariff on imported trucks.", N),
+    ("Exporters count the cost", "Korean exporters say orders fell by a third after Ruritania raised tariffs to 20%.", N),
+    ("An interview with the minister", "The minister discussed the tariff dispute and prospects for a deal.", N),
+]
+
+
+@pytest.mark.parametrize("title,summary,topics", LEAD_SENTENCES, ids=[t for t, _, _ in LEAD_SENTENCES])
+def test_a_title_naming_no_measure_is_read_from_the_summarys_lead_sentence(title, summary, topics):
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in title) else "en"
+    result = classify(title, summary, lang, "news")
+    assert result.topics == topics, result.reasons
+    assert not topics or any(reason.startswith("lead:") for reason in result.reasons)
 
 
 def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():

@@ -63,6 +63,8 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     topics = tuple(topic for topic in TOPICS if measures[topic] or topic in decided)
     if not topics and (authority == "official" or lexicon.SUMMARY_HINT.search(main)):
         topics, reasons = from_summary(_clean(summary[:SUMMARY_CHARS]))
+    elif not topics and summary:
+        topics, reasons = from_lead_sentence(_clean(summary[:SUMMARY_CHARS]), authority)
     if topics:
         reasons += verbs + (["official"] if authority == "official" else [])
     return Classification(topics, bool(topics), tuple(dict.fromkeys(reasons + soft)))
@@ -156,6 +158,28 @@ def from_summary(summary: str) -> tuple[tuple[str, ...], list[str]]:
     measures = find_measures(summary)
     topics = tuple(topic for topic in TOPICS if measures[topic])
     return topics, [f"summary:{name}" for topic in topics for name in measures[topic]]
+
+
+LEAD_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s|(?<=[。！？])")
+
+
+def from_lead_sentence(summary: str, authority: str) -> tuple[tuple[str, ...], list[str]]:
+    """Topics of a title that names no measure at all ("China hits back", "Steel quotas tightened"),
+    read from the summary's first sentence when it announces by itself: a measure and a verb acting
+    on it, outside context clauses, and no veto of its own a title would have."""
+    lead = LEAD_SENTENCE_END.split(summary, maxsplit=1)[0].strip()
+    if not lead or hard_vetoes(lead, authority, None, ""):
+        return (), []
+    main = lexicon.CONTEXT_CLAUSE.sub("", lead)
+    measures = find_measures(main)
+    verbs = actions(main)
+    if not any(measures.values()) or not set(verbs) & (lexicon.IMPOSING | lexicon.ZH_IMPOSING):
+        return (), []
+    soft = soft_vetoes(lead, authority)
+    if soft and not overrides(main, measures, soft, verbs):
+        return (), []
+    topics = tuple(topic for topic in TOPICS if measures[topic])
+    return topics, [f"lead:{name}" for topic in topics for name in measures[topic]]
 
 
 def find_measures(text: str) -> dict[str, list[str]]:
