@@ -351,6 +351,7 @@ KINDS = [
     ("a threat on a condition", "President says he will impose 25% tariffs on Korea if talks fail", T, None),
     ("an is-informed letter", "Commerce sends 'is-informed' letters to chipmaker over GPU exports to Korea", E, "licensing"),
     ("a triple-digit threat only floated", "President floats triple-digit tariffs on foreign films", N, "soft-speculation"),
+    ("the unverified list, Chinese", "美国将12家鲁里塔尼亚实体列入未经核实清单", E, "zh-entity-list"),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

@@ -215,3 +215,9 @@ def test_a_truce_extended_is_one_event_in_both_languages():
     assert index.match(second) == first
     index.update(replace(first, targets=("CN",)))          # the event now names China as a target too
     assert index.match(event("中美关税休战再延长90天", source=CN_NEWS, hours=10)) is not None
+
+
+def test_chinas_export_control_law_names_its_actor_and_is_not_the_us_ear():
+    item = Item(CN_NEWS.id, "k", "修订后的出口管制法今起施行", "https://x.example/", published_at=T0, lang="zh")
+    assert analyze(item, CN_NEWS).actors == ("CN",)
+    assert signature.statutes_of("Changes to the Export Administration Regulations") != signature.statutes_of("出口管制法")
