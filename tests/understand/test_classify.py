@@ -392,6 +392,9 @@ LEAD_SENTENCES = [
     ("Markets react", "Stocks fell after Ruritania announced a 25% tariff on imported trucks.", N),
     ("Exporters count the cost", "Korean exporters say orders fell by a third after Ruritania raised tariffs to 20%.", N),
     ("An interview with the minister", "The minister discussed the tariff dispute and prospects for a deal.", N),
+    ("Trade office responds to Ruritania's chip policies", "The trade office determined the practices are actionable "
+     "and is imposing tariffs on Ruritanian chips, rising to 50% in 2027.", T),
+    ("Trade office responds to Ruritania's chip policies", "The trade office said it would study the practices.", N),
 ]
 
 
@@ -409,3 +412,10 @@ def test_processing_guidance_is_routine_but_guidance_on_duties_is_not():
     assert not classify("CSMS # 4322 - ACE Reports: new fields for Section 232 entries", "", "en", "official").relevant
     assert classify("CSMS # 4321 - UPDATE: Section 232 Duties on Ruritanian Lumber - Implementation Guidance",
                     "", "en", "official").relevant
+
+
+def test_the_lead_sentence_runs_past_abbreviations():
+    from tradewatch.understand.classify import lead_sentence
+    assert lead_sentence("The office on Dec. 23 issued a notice. Then more.") == "The office on Dec. 23 issued a notice."
+    assert lead_sentence("J. Smith said no. Next.") == "J. Smith said no."
+    assert lead_sentence("鲁里塔尼亚宣布加征关税。其他内容。") == "鲁里塔尼亚宣布加征关税。"

@@ -58,6 +58,10 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
         soft = soft_vetoes(lead, authority) if lead != title else soft
     verbs = actions(main) if soft or any(measures.values()) else []
     if soft and not decided and not overrides(main, measures, soft, verbs):
+        if set(soft) == {"soft-reaction"} and not any(measures.values()) and RESPONSE_TO_PRACTICES.search(title):
+            topics, reasons = from_lead_sentence(_clean(summary[:SUMMARY_CHARS]), authority)
+            if topics:                   # a response to practices is an action; the summary says which
+                return Classification(topics, True, tuple(reasons + soft))
         return Classification((), False, soft)
     reasons = [name for topic in TOPICS for name in measures[topic]] + by_metadata
     topics = tuple(topic for topic in TOPICS if measures[topic] or topic in decided)
@@ -160,14 +164,31 @@ def from_summary(summary: str) -> tuple[tuple[str, ...], list[str]]:
     return topics, [f"summary:{name}" for topic in topics for name in measures[topic]]
 
 
+# "USTR responds to China's trade policies": a response to practices (not to a measure) is an action.
+RESPONSE_TO_PRACTICES = re.compile(r"\b(?:respond(?:s|ed)?|responding) to\b[^.;:]{0,50}\b(?:policies|practices|acts)\b", re.I)
 LEAD_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s|(?<=[。！？])")
+
+
+ABBREVIATION_END = re.compile(r"(?:\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mr|Mrs|Ms|Dr|No|Nos|Inc|Co|"
+                              r"Corp|Ltd|St|Gov|Sen|Rep|vs|approx)|\b[A-Z])\.$")
+
+
+def lead_sentence(text: str) -> str:
+    """The text's first sentence ("… on Dec. 23 issued …" is one sentence)."""
+    parts = LEAD_SENTENCE_END.split(text)
+    lead = parts[0]
+    for part in parts[1:]:
+        if not ABBREVIATION_END.search(lead):
+            break
+        lead += " " + part
+    return lead.strip()
 
 
 def from_lead_sentence(summary: str, authority: str) -> tuple[tuple[str, ...], list[str]]:
     """Topics of a title that names no measure at all ("China hits back", "Steel quotas tightened"),
     read from the summary's first sentence when it announces by itself: a measure and a verb acting
     on it, outside context clauses, and no veto of its own a title would have."""
-    lead = LEAD_SENTENCE_END.split(summary, maxsplit=1)[0].strip()
+    lead = lead_sentence(summary)
     if not lead or hard_vetoes(lead, authority, None, ""):
         return (), []
     main = lexicon.CONTEXT_CLAUSE.sub("", lead)
