@@ -53,6 +53,7 @@ class FanoutRequest(BaseRequest):
         self._tls = tls_context()
         self._session: aiohttp.ClientSession | None = None
         self._routes: dict[str, Route] = {}        # origin -> how the environment says to reach it
+        self._timeout_of: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
         self._other = HTTPXRequest(connection_pool_size=4, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, write_timeout=write_timeout,
                                    pool_timeout=pool_timeout, proxy=self._proxy, httpx_kwargs={"verify": self._tls})
@@ -111,7 +112,14 @@ class FanoutRequest(BaseRequest):
             route = self._routes[origin] = await asyncio.to_thread(environment_route, origin)
         return route
 
-    def _client_timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
+    def _client_timeout(self, *given: Any) -> aiohttp.ClientTimeout:
+        """The aiohttp timeouts for PTB's four (built once per combination: every send asks)."""
+        timeout = self._timeout_of.get(given)
+        if timeout is None:
+            timeout = self._timeout_of[given] = self._new_timeout(*given)
+        return timeout
+
+    def _new_timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         unset = type(BaseRequest.DEFAULT_NONE)            # PTB's DefaultValue: "use the transport's own"
 
         def pick(value: Any, name: str) -> float | None:
