@@ -5,8 +5,8 @@ Twenty-five local HTTP servers (tests/httpserver.LocalServer), each on its own l
 memory (20 items). `Pipeline.run_all` runs the pass as production does: fetch (with the per-host
 limit, HTTP_PER_HOST = 2), parse, understand, store. A first, unmeasured pass at full speed reads
 every source's baseline; each feed then gains one new item and answers after 500 ms, and the
-second pass is timed (the steady state: a changed feed is downloaded and parsed whole, its old
-items are recognised as seen). The servers count requests in flight. Targets: the pass in under
+second pass is timed (the steady state: a changed feed is downloaded and parsed, its old
+items, unchanged and with their dates as first published, are recognised as seen). The servers count requests in flight. Targets: the pass in under
 0.8 s (median of three runs); never more requests at once against one host than the limit.
 
     python -m bench.fetch [--sources 50] [--hosts 25] [--delay 0.5] [--repeat 3]
@@ -54,14 +54,14 @@ class Measured:
     new_events: int
 
 
-Listed = list[tuple[str, Story]]          # (guid, story), newest first
+Listed = list[tuple[str, Story, datetime]]   # (guid, story, published), newest first
 
 
-def feed(name: str, stories: Listed, start: datetime) -> bytes:
-    """An RSS 2.0 document listing the stories, newest first, an hour apart."""
+def feed(name: str, stories: Listed) -> bytes:
+    """An RSS 2.0 document listing the stories, newest first, each with the date it was published."""
     entries = []
-    for number, (guid, story) in enumerate(stories):
-        published = format_datetime(start - timedelta(hours=number))
+    for guid, story, moment in stories:
+        published = format_datetime(moment)
         entries.append(f"<item><title>{escape(story.title)}</title><link>https://{name}.example.org/{guid}</link>"
                        f"<guid isPermaLink=\"false\">{guid}</guid><pubDate>{published}</pubDate>"
                        f"<description>{escape(story.summary)}</description></item>")
@@ -70,20 +70,21 @@ def feed(name: str, stories: Listed, start: datetime) -> bytes:
             + "".join(entries) + "</channel></rss>").encode()
 
 
-def story_mix(corpus: Corpus, guids: Iterator[int], name: str, count: int) -> Listed:
-    """`count` stories, half of them announcements, each with a guid of its own."""
-    return [(f"{name}-{next(guids)}", corpus.relevant() if corpus.rng.random() < 0.5 else corpus.noise())
-            for _ in range(count)]
+def story_mix(corpus: Corpus, guids: Iterator[int], name: str, count: int, moment: datetime) -> Listed:
+    """`count` stories, half of them announcements, each with a guid of its own, published an hour
+    apart up to `moment`. A story keeps its date in later answers, as in a real feed."""
+    return [(f"{name}-{next(guids)}", corpus.relevant() if corpus.rng.random() < 0.5 else corpus.noise(),
+             moment - timedelta(hours=number)) for number in range(count)]
 
 
 def start_servers(hosts: int) -> list[LocalServer]:
     return [LocalServer(host=f"127.0.0.{10 + number}").start() for number in range(hosts)]
 
 
-def publish(servers: list[LocalServer], stories: dict[str, Listed], delay: float, moment: datetime) -> None:
+def publish(servers: list[LocalServer], stories: dict[str, Listed], delay: float) -> None:
     for number, (name, listed) in enumerate(stories.items()):
         server = servers[number % len(servers)]
-        server.route(f"/{name}.rss", body=feed(name, listed, moment), headers=RSS, delay=delay,
+        server.route(f"/{name}.rss", body=feed(name, listed), headers=RSS, delay=delay,
                      etag=f'"{listed[0][0]}"')
 
 
@@ -92,8 +93,8 @@ async def measure(sources: int = 50, hosts: int = 25, delay: float = 0.5) -> Mea
     servers = start_servers(hosts)
     try:
         names = [f"feed-{number:02d}" for number in range(sources)]
-        stories = {name: story_mix(corpus, guids, name, ITEMS_PER_FEED) for name in names}
-        publish(servers, stories, 0.0, NOW)
+        stories = {name: story_mix(corpus, guids, name, ITEMS_PER_FEED, NOW) for name in names}
+        publish(servers, stories, 0.0)
         catalog = [Source(name, f"Benchmark feed {name}", "rss",
                           servers[number % hosts].url(f"/{name}.rss"), every=timedelta(minutes=10),
                           allow_private=True)
@@ -104,9 +105,9 @@ async def measure(sources: int = 50, hosts: int = 25, delay: float = 0.5) -> Mea
             pipeline = Pipeline(services)
             await pipeline.run_all(force=True)                    # the baseline, not measured
             clock.now = NOW + timedelta(minutes=10)
-            stories = {name: story_mix(corpus, guids, name, 1) + listed[:ITEMS_PER_FEED - 1]
+            stories = {name: story_mix(corpus, guids, name, 1, clock.now) + listed[:ITEMS_PER_FEED - 1]
                        for name, listed in stories.items()}
-            publish(servers, stories, delay, clock.now)
+            publish(servers, stories, delay)
             for server in servers:
                 server.reset()
             started = time.perf_counter()

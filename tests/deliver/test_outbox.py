@@ -492,6 +492,34 @@ async def test_sends_to_different_chats_run_concurrently(fake, bot, services):
     assert len(fake.sent()) == 40 and fake.most_in_flight >= 4     # counted at the fake, not timed
 
 
+async def test_workers_start_one_loop_turn_apart(fake, bot, services, monkeypatch):
+    # 80 workers that all did their first delivery's work in one turn held the loop (and, in one
+    # process, the fake's thread) for 25-40 ms: the first send reached the server that much late
+    # and the first second's arrivals bunched past the pacer's margin.
+    subscribe(services, fake, *range(300, 340))
+    turns, began = [0], []
+    d = deliverer(bot, services)
+    real = d._deliver
+
+    async def noted(*args):
+        began.append(turns[0])
+        return await real(*args)
+
+    async def count_turns():
+        while True:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(d, "_deliver", noted)
+    counter = asyncio.create_task(count_turns())
+    try:
+        await bounded(d.notify([make_event()], []))
+    finally:
+        counter.cancel()
+    assert len(fake.sent()) == 40
+    assert len(set(began[:20])) >= 10                    # not all 20 first deliveries begun in one turn
+
+
 async def test_broadcast_text_counts_sent_and_failed(fake, bot, services):
     subscribe(services, fake, 11, 12, -13)
     fake.block(12)

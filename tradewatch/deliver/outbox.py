@@ -268,7 +268,8 @@ class Deliverer:
         A fixed set of workers (at most `concurrency`) take turns over the chats: a worker sends
         the next delivery of the chat at the head of the line and puts the chat back at the tail
         while it has more, so every chat's first alert goes out before anyone's second (whose
-        per-chat limit has then mostly passed), and a fan-out to many chats costs no task per chat."""
+        per-chat limit has then mostly passed), and a fan-out to many chats costs no task per chat.
+        Worker n starts n loop turns after the first: 80 first deliveries in one turn held the loop 25-40 ms."""
         line: dict[str, _Turn] = {}
         pause = _Slices()
         for delivery in deliveries:
@@ -280,7 +281,7 @@ class Deliverer:
         if not line:
             return
         turns, rendered = deque(line.values()), {}
-        workers = (self._work(turns, events, rendered) for _ in range(min(self._concurrency, len(turns))))
+        workers = (self._work(turns, events, rendered, start) for start in range(min(self._concurrency, len(turns))))
         try:
             for result in await asyncio.gather(*workers, return_exceptions=True):
                 if isinstance(result, Exception):
@@ -291,7 +292,9 @@ class Deliverer:
             self._store.flush()
 
     async def _work(self, turns: deque[_Turn], events: dict[str, Event],
-                    rendered: dict[str, tuple[Event, str] | str]) -> None:
+                    rendered: dict[str, tuple[Event, str] | str], start: int = 0) -> None:
+        for _ in range(start):               # the n-th worker starts n loop turns later (see _drain)
+            await asyncio.sleep(0)
         while turns:
             turn = turns.popleft()
             try:

@@ -14,6 +14,7 @@ one send came to; `describe` is an error as one line.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import warnings
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from tradewatch.models import Delivery
 log = logging.getLogger(__name__)
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())   # as PTB would serialise it, once, not once a send
 RAW_SEND_WARNING = r"Please use 'Bot\.sendMessage' instead of 'Bot\.do_api_request\(\"sendMessage\""
 BACKOFF = (1.0, 2.0, 4.0)          # seconds between retries of a network error or timeout
 FLOOD_RETRIES = 5                  # RetryAfter answers honoured for one message before leaving it pending
@@ -185,7 +187,7 @@ class Sender:
     async def _send_call(self, chat_id: int | str, text: str, mode: str | None) -> int:
         """sendMessage, its answer read as a raw dict (building PTB's Message costs more than
         sending it): the message id, or an error raised inside the attempt."""
-        params = {"chat_id": chat_id, "text": text, "link_preview_options": NO_PREVIEW, **self._paid}
+        params = {"chat_id": chat_id, "text": text, "link_preview_options": NO_PREVIEW_JSON, **self._paid}
         if mode is not None:
             params["parse_mode"] = mode
         answer = await self._bot.do_api_request("sendMessage", api_kwargs=params)

@@ -11,8 +11,11 @@ TimedOut for any timeout, NetworkError for the rest; PTB's request layer turns t
 RetryAfter, Forbidden, BadRequest … as usual. An answer that is not JSON at all (a proxy's 502
 page, a web server at a wrong TELEGRAM_API_URL) is a NetworkError of one line, with the status, the
 content type and a hint, never the page itself; `PollingRequest` does the same for getUpdates.
-Proxies: the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is honoured, as httpx does for the
-sources; `proxy` (TELEGRAM_PROXY) overrides it for all Bot API traffic. Part of the delivery
+Proxies: the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, and ~/.netrc credentials) is honoured,
+as httpx does for the sources; `proxy` (TELEGRAM_PROXY) overrides it for all Bot API traffic. It is
+read once per origin (scheme, host, port) and session, as httpx reads it once per client: aiohttp's
+own `trust_env` looks up netrc and the proxy in a worker thread on every request, two thread hops
+that cost ~0.3 ms of CPU a message (of ~0.8) and held the loop up while the workers had the GIL. Part of the delivery
 boundary: with outbox.py and sender.py, bot.py and handlers/, the only code that knows telegram.
 """
 from __future__ import annotations
@@ -21,11 +24,14 @@ import asyncio
 import json
 import ssl
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import quote_plus, urlsplit
 
 import aiohttp
+from aiohttp.helpers import basicauth_from_netrc, get_env_proxy_for_url, netrc_from_env
+from yarl import URL
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -46,6 +52,8 @@ class FanoutRequest(BaseRequest):
                           "pool": pool_timeout}
         self._tls = tls_context()
         self._session: aiohttp.ClientSession | None = None
+        self._routes: dict[str, Route] = {}        # origin -> how the environment says to reach it
+        self._timeout_of: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
         self._other = HTTPXRequest(connection_pool_size=4, connect_timeout=connect_timeout,
                                    read_timeout=read_timeout, write_timeout=write_timeout,
                                    pool_timeout=pool_timeout, proxy=self._proxy, httpx_kwargs={"verify": self._tls})
@@ -63,7 +71,8 @@ class FanoutRequest(BaseRequest):
         if self._session is None or self._session.closed:     # again after a shutdown, as PTB allows
             connector = GatedConnector(limit=self._connections, ssl=self._tls)
             self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT},
-                                                  proxy=self._proxy, trust_env=True)
+                                                  proxy=self._proxy, trust_env=False)
+            self._routes = {}
         await self._other.initialize()
 
     async def shutdown(self) -> None:
@@ -81,8 +90,9 @@ class FanoutRequest(BaseRequest):
                 await gate()
             return await self._other.do_request(url, method, request_data, *given)
         body = form_body(request_data.json_parameters) if request_data else b""
+        route = EMPTY_ROUTE if self._proxy else await self._route(url)
         try:
-            async with self._session.post(url, data=body, headers=FORM_HEADERS,
+            async with self._session.post(url, data=body, headers=route.headers, proxy=route.proxy,
                                           timeout=self._client_timeout(*given)) as answer:
                 return json_answer(url, answer.status, answer.content_type, await answer.read())
         except asyncio.TimeoutError as exc:
@@ -94,7 +104,22 @@ class FanoutRequest(BaseRequest):
     def parse_json_payload(payload: bytes) -> Any:
         return parse_json(payload)
 
-    def _client_timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
+    async def _route(self, url: str) -> "Route":
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        route = self._routes.get(origin)
+        if route is None:                                  # ~/.netrc is a file: read it off the loop
+            route = self._routes[origin] = await asyncio.to_thread(environment_route, origin)
+        return route
+
+    def _client_timeout(self, *given: Any) -> aiohttp.ClientTimeout:
+        """The aiohttp timeouts for PTB's four (built once per combination: every send asks)."""
+        timeout = self._timeout_of.get(given)
+        if timeout is None:
+            timeout = self._timeout_of[given] = self._new_timeout(*given)
+        return timeout
+
+    def _new_timeout(self, read: Any, write: Any, connect: Any, pool: Any) -> aiohttp.ClientTimeout:
         unset = type(BaseRequest.DEFAULT_NONE)            # PTB's DefaultValue: "use the transport's own"
 
         def pick(value: Any, name: str) -> float | None:
@@ -148,6 +173,35 @@ class GatedConnector(aiohttp.TCPConnector):
                 connection.release()
                 raise
         return connection
+
+
+@dataclass(frozen=True)
+class Route:
+    """The proxy (credentials in its URL) for one origin, and the headers of a form POST there
+    (with the origin's netrc credentials, when it has any)."""
+
+    proxy: URL | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: FORM_HEADERS)
+
+
+EMPTY_ROUTE = Route()
+
+
+def environment_route(origin: str) -> Route:
+    """What aiohttp's trust_env would use for `origin`: the environment's proxy unless NO_PROXY
+    exempts the host, and the host's ~/.netrc (NETRC) credentials."""
+    url = URL(origin)
+    try:
+        proxy, proxy_auth = get_env_proxy_for_url(url)
+    except LookupError:
+        proxy, proxy_auth = None, None
+    if proxy is not None and proxy_auth is not None:
+        proxy = proxy.with_user(proxy_auth.login).with_password(proxy_auth.password)
+    try:
+        credentials = basicauth_from_netrc(netrc_from_env(), url.host or "").encode()
+    except LookupError:
+        return Route(proxy)
+    return Route(proxy, {**FORM_HEADERS, "Authorization": credentials})
 
 
 def form_body(parameters: dict[str, str]) -> bytes:

@@ -11,7 +11,8 @@ ParseError, never "ok, 0 items". Whatever feedparser itself raises on hostile by
 detection, character references) becomes a ParseError too. To keep feedparser's cost bounded, a
 feed is read up to its 500th entry or its first 2 MB (whole entries), numeric character references
 it cannot decode become U+FFFD, and a feed with more than 40,000 tags in those entries, or nested
-deeper than 500 levels, is refused.
+deeper than 500 levels, is refused. Entries the source's last answer held are not given to
+feedparser again when the feed is well-formed (parsers.entries): their Items are reused.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from tradewatch.ingest.parsers.common import (
     MAX_ITEMS, body_head, clean_title, clean_url, finish, html_title, html_to_text, identity, looks_like_html, parse_date,
     resolve_link, source_tz, truncate,
 )
+from tradewatch.ingest.parsers import entries
 from tradewatch.ingest.parsers.bounds import is_too_deep_html
 from tradewatch.urls import canonical_url
 
@@ -58,14 +60,26 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
     if looks_like_html(result.body):
         title = html_title(result.body)
         raise ParseError("expected a feed, got HTML" + (f" (page title {title!r})" if title else ""))
-    # Summaries are reduced to plain text and everything shown is escaped, so feedparser's HTML
-    # sanitizer and URI rewriting (half its parse time) would be wasted work.
-    feed = _feedparser(result)
-    if not feed.entries:
-        raise _why_no_entries(feed, result.body)
+    body = _bounded(result.body)
     opaque = _non_permalink_guids(result.body)
     base = source.base_url or result.url or source.url
-    items = [_item(entry, source, base, opaque) for entry in feed.entries[:MAX_ITEMS]]
+
+    def read(entry: Any) -> Item:
+        return _item(entry, source, base, opaque)
+
+    reuse = entries.plan(body, result, source, opaque)
+    feed = _feedparser(reuse.body if reuse else body, result)
+    if reuse and reuse.fits(feed):
+        return _usable(feed, reuse.items(feed.entries, read, opaque)[:MAX_ITEMS], source)
+    if reuse:
+        entries.forget(source.id)
+        feed = _feedparser(body, result)
+    if not feed.entries:
+        raise _why_no_entries(feed, result.body)
+    return _usable(feed, [read(entry) for entry in feed.entries[:MAX_ITEMS]], source)
+
+
+def _usable(feed: Any, items: list[Item], source: Source) -> list[Item]:
     usable = [item for item in items if item.key and item.title]
     if feed.bozo and not usable:
         raise ParseError(f"not a readable feed: {_bozo_reason(feed)}, and none of its "
@@ -73,12 +87,20 @@ def parse(result: FetchResult, source: Source) -> list[Item]:
     return finish(usable, source)
 
 
-def _feedparser(result: FetchResult) -> Any:
-    body = CHARREF.sub(_valid_charref, _first_entries(result.body))
+def _bounded(raw: bytes) -> bytes:
+    """The part of the feed feedparser is given (see _first_entries), or ParseError for a shape
+    that would cost it seconds."""
+    body = CHARREF.sub(_valid_charref, _first_entries(raw))
     if body.count(b"<") > MAX_FEED_TAGS:
         raise ParseError(f"not a readable feed: more than {MAX_FEED_TAGS:,} tags in its first {MAX_FEED_ENTRIES} entries")
     if is_too_deep_html(body.decode("latin-1"), MAX_FEED_DEPTH):
         raise ParseError(f"not a readable feed: elements nest deeper than {MAX_FEED_DEPTH} levels")
+    return body
+
+
+def _feedparser(body: bytes, result: FetchResult) -> Any:
+    # Summaries are reduced to plain text and everything shown is escaped, so feedparser's HTML
+    # sanitizer and URI rewriting (half its parse time) would be wasted work.
     try:
         return feedparser.parse(io.BytesIO(body), response_headers=_headers(result),
                                 sanitize_html=False, resolve_relative_uris=False)
