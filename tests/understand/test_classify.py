@@ -352,6 +352,8 @@ KINDS = [
     ("an is-informed letter", "Commerce sends 'is-informed' letters to chipmaker over GPU exports to Korea", E, "licensing"),
     ("a triple-digit threat only floated", "President floats triple-digit tariffs on foreign films", N, "soft-speculation"),
     ("the unverified list, Chinese", "美国将12家鲁里塔尼亚实体列入未经核实清单", E, "zh-entity-list"),
+    ("a threat after failed talks, Chinese", "鲁韩贸易谈判破局 鲁方扬言加征关税", T, "zh-tariff"),
+    ("new export rules, Chinese", "鲁里塔尼亚宣布稀土出口新规 即日起生效", E, "zh-export-ban"),
     ("worry about a measure, Chinese", "鲁里塔尼亚农民忧心韩国报复性关税", N, "soft-zh-impact"),
     ("a legal 'as regards' is no context clause", "Regulation amending the rules as regards the list of dual-use items",
      E, "dual-use"),

@@ -221,3 +221,9 @@ def test_chinas_export_control_law_names_its_actor_and_is_not_the_us_ear():
     item = Item(CN_NEWS.id, "k", "修订后的出口管制法今起施行", "https://x.example/", published_at=T0, lang="zh")
     assert analyze(item, CN_NEWS).actors == ("CN",)
     assert signature.statutes_of("Changes to the Export Administration Regulations") != signature.statutes_of("出口管制法")
+
+
+def test_mainland_china_after_a_preposition_is_the_target():
+    item = Item(CN_NEWS.id, "k", "美国商务部扩大对陆晶片出口管制", "https://x.example/", published_at=T0, lang="zh")
+    facts = analyze(item, CN_NEWS)
+    assert facts.actors == ("US",) and facts.targets == ("CN",)

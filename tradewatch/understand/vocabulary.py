@@ -40,7 +40,7 @@ COUNTRIES: tuple[Country, ...] = (
              "customs tariff commission", "tariff commission", "state council",
              "general administration of customs", "ministry of transport"),
             ("huawei", "=ZTE", "=SMIC", "=CXMT", "=YMTC", "hikvision", "changxin"),
-            r"中华人民共和国|中国|中方|我国|北京|商务部|海关总署|国务院|税则委员会|税委会|习近平|(?<=对)华|中(?=美)|大陆|中企|中资|陆(?=商务部|方)|(?:^|(?<=[：:\s，]))陆(?![续军地路上])|华为"),
+            r"中华人民共和国|中国|中方|我国|北京|商务部|海关总署|国务院|税则委员会|税委会|习近平|(?<=对)华|中(?=美)|大陆|中企|中资|陆(?=商务部|方)|(?:^|(?<=[：:\s，对向自]))陆(?![续军地路上])|华为"),
     Country("EU", ("=EU", "european union", "europe", "european", "brussels"),
             ("european commission", "=EC", "von der leyen", "sefcovic", "šefčovič"), (), r"欧盟|欧方|欧洲|欧委会"),
     Country("CA", ("canada", "canadian", "canadians", "ottawa"), ("carney", "trudeau"), (), r"加拿大|加方"),
