@@ -24,12 +24,12 @@ DIRECTION_DOWN = re.compile(
     r"suspension|paus\w*|(?:lift|lifts|lifted)(?![^.;:]{0,40}\bto \d)|exempt\w*|exclusions?|eas(?:e|es|ed|ing)|relax\w*|loosen\w*|"
     r"delay\w*|postpon\w*|scrap\w*|terminat\w*|waiv\w*|withdraw\w*|rescind\w*|truce|reprieve|de-?escalat\w*|spared|spares|"
     r"(?:halt\w*|stop\w*|end(?:s|ed|ing)?)\b[^.;:]{0,25}\b(?:bans?|curbs|controls|tariffs|restrictions|duties))\b|"
-    r"暂停|取消|放宽|下调|降低|降至|豁免|排除|移出|停止实施|延期|缓征|免征|解除|零关税", I)
+    r"暂停|取消|放宽|下调|降低|降至|豁免|排除|移出|停止实施|延期|缓征|暂缓|免征|解除|零关税", I)
 # Cheap tests before the patterns above: literals one of which each needs.
 DIRECTION_DOWN_NEEDS = ("cut", "lower", "reduc", "slash", "halv", "trim", "roll", "suspen", "paus", "lift", "exempt", "exclu", "spare", "rescind",
                         "eas", "relax", "loosen", "delay", "postpon", "scrap", "termin", "waiv", "withdraw",
                         "truce", "repriev", "escalat", "halt", "stop", "end", "暂停", "取消", "放宽", "下调", "降低",
-                        "豁免", "排除", "移出", "停止", "延期", "缓征", "免征", "降至", "解除", "零关税")
+                        "豁免", "排除", "移出", "停止", "延期", "缓征", "暂缓", "免征", "降至", "解除", "零关税")
 # An easing verb acting on the measure decides the direction whatever else the title names
 # ("drops tariff threat", "halts export ban").
 DIRECTION_DOWN_ACTS = re.compile(

@@ -164,7 +164,8 @@ SOFT_VETOES_ZH = rules(
                          r"不能接受|不可接受|不接受|强烈不满|要求撤回|敦促|促请"),
     ("soft-zh-talks", r"磋商|谈判|会谈|通话|会晤|共识|联合声明"),
     # Worry about a measure ("…农民忧心…关税"): its impact is the news.
-    ("soft-zh-impact", r"忧心|担忧|担心|忧虑|恐慌|叫苦|受冲击"),
+    ("soft-zh-impact", r"忧心|担忧|担心|忧虑|恐慌|叫苦|受冲击|"
+                       r"(?:关税|加征)[^，。；]{0,4}(?:将|会)(?:让|使|令|导致|推高|拖累|重创|冲击)"),
     ("soft-zh-investigation", r"调查|立案|听证"),
     ("soft-zh-analysis", r"解读|分析|评论|社论|观察|专家|学者|(?<!或)(?<!恐)(?<!料)(?<!将)(?<!可能)影响"),
     # Analysis a year on: the measure is the background ("…一周年：何去何从").
