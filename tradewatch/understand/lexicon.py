@@ -114,6 +114,9 @@ TARIFF_MEASURES = rules(
     ("trade-remedy", r"\btrade remed(?:y|ies)\b|\bremedy\b", "remed"),
     ("tariff-exclusions", r"\b(?:product|tariff) exclusions?\b", "exclusion"),
     ("trade-threat", r"\btrade threats?\b", "threat"),
+    # Countermeasures on goods are retaliatory duties ("EU countermeasures on US goods suspended").
+    ("countermeasures-on-goods", r"\bcountermeasures? (?:on|against) (?:[\w$€£.,'’-]+ ){0,5}?(?:goods|imports|products|exports)\b",
+     "countermeasure"),
     # Implementing a trade agreement changes the duties it covers ("Implementing the … Agreement").
     ("implementing-agreement", r"(?:^implementing|\bimplement(?:s|ed))\b[^.;:]{0,60}?\b(?:trade )?(?:agreements?|deals?|"
                                r"frameworks?|arrangements?)\b", "implement"),
@@ -211,7 +214,7 @@ EXPORT_MEASURES = rules(
                          r"strip(?:s|ped)?|withdr(?:aws?|ew|awn)|rescind(?:s|ed)?|renew(?:s|ed)?)\b"
                          r"[^.;:]{0,40}\b(?:licen[cs]es?|waivers?|authori[sz]ations?|VEU status|validated end[- ]user status)\b)(?=.*\b(?:exports?|sell|sales|ship\w*|suppl\w*|chips?|chipmak\w*|fabs?|"
                          r"semiconductors?|technolog\w*|gpus?|rare earths?|minerals?|magnets?|tools?|equipment|gallium|germanium|antimony|"
-                         r"graphite|tungsten|drones?)\b)", "licen|waiver|authori|veu|end-user|end user"),
+                         r"graphite|tungsten|drones?|huawei|smic|zte|ymtc|cxmt|nvidia|amd|intel|qualcomm|micron|samsung|hynix|tsmc|asml)\b)", "licen|waiver|authori|veu|end-user|end user"),
     # An export authorisation: a sale, shipment or transfer of controlled goods approved or cleared.
     ("export-approval", r"\b(?:approv(?:e|es|ed|al)|clear(?:s|ed)?|oks|ok's|ok'd|okays?|okayed|authori[sz](?:e|es|ed)|"
                         r"greenlights?|green-lights?|allow(?:s|ed)?|permit(?:s|ted)?|let(?:s|ting)?)\b[^.;:]{0,60}\b(?:chips?|"
