@@ -392,6 +392,18 @@ def test_an_ended_proceeding_and_customs_codes_are_routine(title):
     assert classify(title, "", "en", "official").reasons[0] == "veto-routine"
 
 
+@pytest.mark.parametrize("title, lang, topics", [
+    ("商务部公告 关于对原产于鲁里塔尼亚的进口正丁醇反倾销调查的终裁公告", "zh", T),
+    ("Modifications to the Harmonized Tariff Schedule to Implement the Ruritania-Korea Agreement", "en", T),
+])
+def test_official_outcomes_in_other_words(title, lang, topics):
+    assert classify(title, "", lang, "official").topics == topics
+
+
+def test_talks_on_implementing_a_deal_are_talks():
+    assert not classify("Ruritania and Korea hold talks to implement their trade deal", "", "en", "news").relevant
+
+
 LEAD_SENTENCES = [
     ("Good news for farmers", "Ruritania lowered its tariff on Korean soybeans to 13% from 23% on Monday. Farmers cheered.", T),
     ("Steel quotas tightened", "Ruritania cut the quota for steel and raised the duty above it to 50%.", T),

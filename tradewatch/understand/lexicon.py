@@ -118,7 +118,8 @@ TARIFF_MEASURES = rules(
     ("countermeasures-on-goods", r"\bcountermeasures? (?:on|against) (?:[\w$€£.,'’-]+ ){0,5}?(?:goods|imports|products|exports)\b",
      "countermeasure"),
     # Implementing a trade agreement changes the duties it covers ("Implementing the … Agreement").
-    ("implementing-agreement", r"(?:^implementing|\bimplement(?:s|ed))\b[^.;:]{0,60}?\b(?:trade )?(?:agreements?|deals?|"
+    ("implementing-agreement", r"(?:^implementing|\bimplement(?:s|ed)|\b(?:modifications?|amendments?|regulations?|proclamation|"
+                               r"order|rule|notice)\b[^.;:]{0,80}\bto implement)\b[^.;:]{0,60}?\b(?:trade )?(?:agreements?|deals?|"
                                r"frameworks?|arrangements?)\b", "implement"),
     # A deal struck on goods is an arrangement of their duties ("… reach deal on EVs and canola").
     ("goods-deal", r"\b(?:reach(?:es|ed)?|strik(?:e|es)|struck|seal(?:s|ed)?|clinch(?:es|ed)?|sign(?:s|ed)?|ink(?:s|ed)?)\b"
@@ -328,7 +329,7 @@ ACTIONS_ZH = rules(
 # Announcing verbs strong enough to outweigh a Chinese soft veto (回应, 解读 …): the measure is news.
 ZH_ANNOUNCE = re.compile(r"发布|公布|宣布|决定|(?:扬言|威胁|誓言)(?:将|要|对|再)?(?:加征|征收|实施|对)")   # a threat is news too
 # An investigation's outcome (final ruling, levy, measures) is a measure; its opening is not.
-ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|征收|实施|措施|决定")
+ZH_INVESTIGATION_OUTCOME = re.compile(r"裁定|终裁|裁决|征收|实施|措施|决定")
 # Talks whose outcome is a tariff change (…联合声明：双方大幅降低关税): the change is the news.
 ZH_TALKS_OUTCOME = re.compile(r"(?:降低|下调|取消|削减|互降|暂停|停止)[^，。；]{0,6}(?:关税|加征)|"
                               r"(?:关税|加征)[^，。；]{0,4}(?:降至|降低|下调|取消|上限)")
