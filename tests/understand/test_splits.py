@@ -227,3 +227,16 @@ def test_mainland_china_after_a_preposition_is_the_target():
     item = Item(CN_NEWS.id, "k", "美国商务部扩大对陆晶片出口管制", "https://x.example/", published_at=T0, lang="zh")
     facts = analyze(item, CN_NEWS)
     assert facts.actors == ("US",) and facts.targets == ("CN",)
+
+
+@pytest.mark.parametrize("title", ["Ruritania hits Korean goods with retaliatory tariffs",
+                                   "Ruritania answers Seoul with 50% duties on Korean products", "鲁里塔尼亚对韩国商品加征报复性关税"])
+def test_retaliation_moves_up(title):
+    assert Profile.of(title).direction == "up"
+
+
+def test_retaliation_reported_three_ways_is_one_event():
+    first = event("Brazil hits US goods with retaliatory tariffs")
+    index = index_with(first)
+    assert index.match(event("Brasilia answers Washington with 50% duties on American products", source=DAILY, hours=2)) == first
+    assert index.match(event("巴西对美国商品加征报复性关税", source=CN_NEWS, hours=4)) == first

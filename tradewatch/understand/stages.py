@@ -13,7 +13,8 @@ I = re.IGNORECASE
 DIRECTION_UP = re.compile(
     r"\b(?:impos\w*|slap\w*|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)|increas\w*|boost\w*|doubl\w*(?!-digit)|tripl\w*(?!-digit)|"
     r"tighten\w*|expand\w*|expansion|widen\w*|broaden\w*|escalat\w*|ban|bans|banned|banning|restricts?|"
-    r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|"
+    r"curbs?|threat\w*|blacklist\w*|reinstat\w*|hits? \w+ with|add|adds|added|adding|duty order|retaliat\w*|"
+    r"(?:hits?|answers?|responds?|strikes? back|fires? back)\b[^.;:]{0,40}\bwith\b|报复性|反制|"
     r"sets?(?! out\b| to\b)|bars?|barred|barring|restrict(?:s|ed|ing)?|prohibit(?:s|ed|ing)?|lev(?:y|ies|ied)|"
     r"(?:puts?|places?|placed)\b[^.;:]{0,40}\b(?:on|to) (?:its |the |an? )?[\w-]*\s?(?:list|blacklist)|"
     r"(?:announc\w*|orders?|ordered|unveil\w*)\s+(?:[\w%$'-]+\s+){0,3}?(?:tariffs?|duties|levies|tax(?:es)?|curbs|"
