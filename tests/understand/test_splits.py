@@ -240,3 +240,9 @@ def test_retaliation_reported_three_ways_is_one_event():
     index = index_with(first)
     assert index.match(event("Brasilia answers Washington with 50% duties on American products", source=DAILY, hours=2)) == first
     assert index.match(event("巴西对美国商品加征报复性关税", source=CN_NEWS, hours=4)) == first
+
+
+def test_a_chip_named_by_its_model_is_a_chip_in_both_languages():
+    first = event("US grants Nvidia licence to sell H20 in China")
+    assert first.products == ("semiconductors",)
+    assert index_with(first).match(event("英伟达获准恢复向中国销售H20芯片", source=CN_NEWS, hours=6)) == first
