@@ -47,7 +47,7 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     """Topics, relevance and the names of the rules that decided."""
     title = _clean(title)
     main = lexicon.CONTEXT_CLAUSE.sub("", title)
-    hard = hard_vetoes(title, authority, extra, source_name)
+    hard = hard_vetoes(title, main, authority, extra, source_name)
     if hard:
         return Classification((), False, hard)
     measures = find_measures(main)
@@ -74,12 +74,13 @@ def classify(title: str, summary: str = "", lang: str = "en", authority: str = "
     return Classification(topics, bool(topics), tuple(dict.fromkeys(reasons + soft)))
 
 
-def hard_vetoes(title: str, authority: str, extra: Mapping[str, Any] | None, source_name: str) -> list[str]:
+def hard_vetoes(title: str, main: str, authority: str, extra: Mapping[str, Any] | None, source_name: str) -> list[str]:
+    """`main` is the title without its context clauses, where a news veto must stand."""
     if authority == "official":          # routine notices are an agency's; the WTO is soft for it
         vetoes = matches(veto_rules.HARD_VETOES, title)
         vetoes = [v for v in vetoes if v != "veto-legal"]
     else:                                # a court or a market named in "after …" is the background
-        vetoes = matches(NEWS_VETOES, lexicon.CONTEXT_CLAUSE.sub("", title)) + matches(CONDITIONAL, title)
+        vetoes = matches(NEWS_VETOES, main) + matches(CONDITIONAL, title)
     if CJK.search(title):
         vetoes += matches(veto_rules.HARD_VETOES_ZH, title)
     action = str((extra or {}).get("action") or "")
@@ -104,10 +105,10 @@ def lead_clause(title: str) -> str:
 
 def soft_vetoes(title: str, authority: str = "news") -> list[str]:
     vetoes = matches(veto_rules.SOFT_VETOES, title)
-    if authority == "official" and matches(LEGAL, title):
-        vetoes.append("soft-legal")
     if authority == "official":          # an official title's verdict words are its statute's
         vetoes = [v for v in vetoes if v != "soft-verdict"]
+        if matches(LEGAL, title):
+            vetoes.append("soft-legal")
     if CJK.search(title):
         vetoes += matches(veto_rules.SOFT_VETOES_ZH, title)
     return vetoes
@@ -189,9 +190,9 @@ def from_lead_sentence(summary: str, authority: str) -> tuple[tuple[str, ...], l
     read from the summary's first sentence when it announces by itself: a measure and a verb acting
     on it, outside context clauses, and no veto of its own a title would have."""
     lead = lead_sentence(summary)
-    if not lead or hard_vetoes(lead, authority, None, ""):
-        return (), []
     main = lexicon.CONTEXT_CLAUSE.sub("", lead)
+    if not lead or hard_vetoes(lead, main, authority, None, ""):
+        return (), []
     measures = find_measures(main)
     verbs = actions(main)
     if not any(measures.values()) or not set(verbs) & (lexicon.IMPOSING | lexicon.ZH_IMPOSING):

@@ -118,7 +118,7 @@ GOODS_AFTER = re.compile(r"^(?:'s|’s)?\s*(?:[\w-]+\s+){0,2}?(?P<goods>imports?
 # A verb between a mention and the goods after it: the goods are another's ("China adds Japanese firms").
 VERB_BETWEEN = re.compile(r"\b(?:impos|slap|levie|rais|hik|add|ban|bar|restrict|curb|set|announc|unveil|expand|"
                           r"tighten|extend|cut|lower|suspend|lift|eas|grant|approv|revok|put|place|target|hit|"
-                          r"sanction|block|halt|limit|end|drop|remov|exempt|approv|halv|doubl|tripl|reduc|increas|boost|slash|trim|"
+                          r"sanction|block|halt|limit|end|drop|remov|exempt|halv|doubl|tripl|reduc|increas|boost|slash|trim|"
                           r"scrap|introduc|adopt|reimpos|reinstat|quadrupl)\w*", I)
 # Government bodies in Chinese titles: the body acts ("…认定欧盟补贴… 商务部公告…").
 ZH_AGENCY = re.compile(r"商务部|海关总署|国务院|税则委员会|税委会|财政部|国务院关税税则委员会")
